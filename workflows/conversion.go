@@ -1,0 +1,224 @@
+package workflows
+
+import (
+	"errors"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/crmconvert/crmconvert/activities"
+	"github.com/crmconvert/crmconvert/conversion"
+	"github.com/crmconvert/crmconvert/crm"
+)
+
+// Conversion is the workflow of one opportunity's conversion into an order.
+// It loads the opportunity, then waits for its user's steps (Updates) until
+// the order is saved and the close prompt answered, or until it is cancelled
+// (signal) or left idle too long.
+func Conversion(ctx workflow.Context, in Input) (conversion.State, error) {
+	c := newConversion(ctx, in)
+	if err := c.setup(ctx); err != nil {
+		return conversion.State{}, err
+	}
+	return c.run(ctx)
+}
+
+// conv is one run of the workflow: its state and the handlers that change it.
+type conv struct {
+	in    Input
+	idle  time.Duration
+	state conversion.State
+	// steps counts accepted steps; the idle timer restarts when it moves.
+	steps int
+	// opened is set by the first open Update, which is the one that started the conversion.
+	opened bool
+	// loadErr is why the snapshot could not be read; the conversion then ends.
+	loadErr error
+	// background counts activities started by handlers that the run waits for before it ends.
+	background int
+	// act is only used for its method values, which name the activities.
+	act *activities.Activities
+}
+
+func newConversion(ctx workflow.Context, in Input) *conv {
+	c := &conv{in: in, idle: in.IdleTimeout}
+	if c.idle <= 0 {
+		c.idle = DefaultIdleTimeout
+	}
+	if in.State != nil {
+		c.state = *in.State
+		c.opened = true
+		return c
+	}
+	now := workflow.Now(ctx)
+	c.state = conversion.State{
+		WorkflowID:     workflow.GetInfo(ctx).WorkflowExecution.ID,
+		OrganizationID: in.OrganizationID,
+		OpportunityID:  in.OpportunityID,
+		StartedBy:      in.StartedBy,
+		StartedAt:      now,
+		UpdatedAt:      now,
+		ExpiresAt:      now.Add(c.idle),
+	}
+	return c
+}
+
+func (c *conv) run(ctx workflow.Context) (conversion.State, error) {
+	logger := workflow.GetLogger(ctx)
+	if !c.state.Loaded() {
+		if err := c.load(ctx); err != nil {
+			c.loadErr = err
+			c.state.End(conversion.StepCancelled)
+			logger.Warn("conversion cannot start", "error", err)
+			c.awaitHandlers(ctx)
+			return c.state, err
+		}
+	}
+	for !c.state.Step.Ended() {
+		seen := c.steps
+		wait := c.state.ExpiresAt.Sub(workflow.Now(ctx))
+		stepped, err := workflow.AwaitWithTimeout(ctx, wait, func() bool {
+			return c.steps != seen || c.state.Step.Ended()
+		})
+		if err != nil {
+			return c.state, err
+		}
+		if !stepped && !c.state.Saving && !c.state.Step.Ended() {
+			// A save under way is never cut short: it finishes, and the
+			// close prompt then gets its own idle time.
+			c.state.End(conversion.StepExpired)
+			c.state.Touch(workflow.Now(ctx), c.idle)
+			logger.Info("conversion expired", "idle", c.idle)
+		}
+	}
+	c.awaitHandlers(ctx)
+	return c.state, nil
+}
+
+// awaitHandlers lets every Update in flight and every background activity
+// finish, so that no caller is left without an answer when the run ends.
+func (c *conv) awaitHandlers(ctx workflow.Context) {
+	_ = workflow.Await(ctx, func() bool {
+		return c.background == 0 && workflow.AllHandlersFinished(ctx)
+	})
+}
+
+func (c *conv) load(ctx workflow.Context) error {
+	var snap activities.Snapshot
+	err := workflow.ExecuteActivity(withOptions(ctx, readOptions), c.act.LoadSnapshot, activities.SnapshotInput{
+		OrganizationID: c.in.OrganizationID,
+		OpportunityID:  c.in.OpportunityID,
+		UserID:         c.in.StartedBy.ID,
+	}).Get(ctx, &snap)
+	if err != nil {
+		return refusalOf(err)
+	}
+	if err := snap.Opportunity.Convertible(); err != nil {
+		return reject(err)
+	}
+	c.state.Load(snap.Opportunity, snap.CustomFields, snap.Remembered)
+	c.state.Touch(workflow.Now(ctx), c.idle)
+	return nil
+}
+
+// stepped records an accepted step.
+func (c *conv) stepped(ctx workflow.Context) {
+	c.steps++
+	c.state.Touch(workflow.Now(ctx), c.idle)
+}
+
+func (c *conv) today(ctx workflow.Context) string {
+	return workflow.Now(ctx).UTC().Format(time.DateOnly)
+}
+
+// conversionKey identifies this conversion across continue-as-new: the
+// workflow id and the id of its first run.
+func (c *conv) conversionKey(ctx workflow.Context) string {
+	info := workflow.GetInfo(ctx)
+	return info.WorkflowExecution.ID + "/" + info.FirstRunID
+}
+
+// rememberMapping keeps the user's mapping in the background: the step's
+// answer does not wait for it, the run does before it ends.
+func (c *conv) rememberMapping(ctx workflow.Context, m conversion.Mapping) {
+	c.background++
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		defer func() { c.background-- }()
+		err := workflow.ExecuteActivity(withOptions(ctx, writeOptions), c.act.RememberMapping, activities.RememberInput{
+			UserID: c.state.StartedBy.ID, Mapping: m,
+		}).Get(ctx, nil)
+		if err != nil {
+			workflow.GetLogger(ctx).Warn("mapping not remembered", "error", err)
+		}
+	})
+}
+
+// save writes the order, then moves to the close prompt or completes.
+func (c *conv) save(ctx workflow.Context) error {
+	c.state.Saving = true
+	var saved crm.SavedOrder
+	err := workflow.ExecuteActivity(withOptions(ctx, writeOptions), c.act.SaveOrder, crm.NewOrder{
+		ConversionKey:  c.conversionKey(ctx),
+		OrganizationID: c.state.OrganizationID,
+		OpportunityID:  c.state.OpportunityID,
+		CreatedBy:      c.state.StartedBy.ID,
+		Draft:          *c.state.Draft,
+	}).Get(ctx, &saved)
+	if err != nil {
+		c.state.Saving = false
+		return refusalOf(err)
+	}
+	c.state.Saved(conversion.OrderRef{ID: saved.ID, Number: saved.Number}, saved.MayClose)
+	return nil
+}
+
+// decideClose records the answer to the close prompt, closing the opportunity on a yes.
+func (c *conv) decideClose(ctx workflow.Context, close bool) error {
+	if !close {
+		c.state.CloseAnswered(false, false, "")
+		return nil
+	}
+	var res crm.CloseResult
+	err := workflow.ExecuteActivity(withOptions(ctx, writeOptions), c.act.CloseOpportunity, crm.CloseOpportunity{
+		OrganizationID: c.state.OrganizationID,
+		OpportunityID:  c.state.OpportunityID,
+		UserID:         c.state.StartedBy.ID,
+		Reason:         "opportunity closed as won after order " + c.state.Order.Number,
+	}).Get(ctx, &res)
+	if err != nil {
+		var refusal *conversion.Error
+		if !errors.As(refusalOf(err), &refusal) || refusal.Kind != conversion.KindForbidden {
+			return refusalOf(err)
+		}
+		// The user lost the right to close since the prompt was shown:
+		// the answer is recorded and the conversion still completes.
+		res = crm.CloseResult{Closed: false, Note: refusal.Detail}
+	}
+	c.state.CloseAnswered(true, res.Closed, res.Note)
+	return nil
+}
+
+// reject turns a rule's refusal into the error an Update returns; the kind
+// travels as the error's type and the refusal itself as its details.
+func reject(err error) error {
+	var refusal *conversion.Error
+	if errors.As(err, &refusal) {
+		return temporal.NewApplicationErrorWithOptions(refusal.Detail, string(refusal.Kind),
+			temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{refusal}})
+	}
+	return err
+}
+
+// refusalOf finds the refusal an activity reported and returns it as an
+// Update error; other activity errors are returned as they are.
+func refusalOf(err error) error {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.HasDetails() {
+		var refusal conversion.Error
+		if appErr.Details(&refusal) == nil && refusal.Kind != "" {
+			return reject(&refusal)
+		}
+	}
+	return err
+}
