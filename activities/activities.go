@@ -102,10 +102,10 @@ func classify(err error) error {
 	var refusal *conversion.Error
 	switch {
 	case errors.As(err, &refusal):
-		return temporal.NewNonRetryableApplicationError(refusal.Detail, string(refusal.Kind), err, refusal)
+		return temporal.NewNonRetryableApplicationError(refusal.Detail, string(refusal.Kind), err, *refusal)
 	case errors.Is(err, crm.ErrNotFound):
 		return temporal.NewNonRetryableApplicationError(err.Error(), string(conversion.KindNotFound), err,
-			conversion.Refuse(conversion.KindNotFound, "%s", err.Error()))
+			*conversion.Refuse(conversion.KindNotFound, "%s", err.Error()))
 	default:
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -44,6 +45,29 @@ func TestPostgresKeepsDataAcrossRestarts(t *testing.T) {
 	queryRow(t, pg.URL(), "SELECT name FROM survivors", &name)
 	if name != "first run" {
 		t.Errorf("row after restart = %q, want %q", name, "first run")
+	}
+}
+
+func TestPostgresRestartsAfterBeingKilled(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL")
+	}
+	opts := PostgresOptions{Dir: postgresDataDir(t), Logger: testLogger(t)}
+	pg := startPostgres(t, opts)
+	execSQL(t, pg.URL(), "CREATE TABLE survivors (name text)")
+	execSQL(t, pg.URL(), "INSERT INTO survivors VALUES ('killed run')")
+
+	// As if the test binary had been killed: postmaster.pid stays behind.
+	if err := syscall.Kill(-pg.proc.cmd.Process.Pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-pg.proc.done
+
+	pg = startPostgres(t, opts)
+	var name string
+	queryRow(t, pg.URL(), "SELECT name FROM survivors", &name)
+	if name != "killed run" {
+		t.Errorf("row after restart = %q, want %q", name, "killed run")
 	}
 }
 
@@ -111,6 +135,54 @@ func TestTemporal(t *testing.T) {
 	if conn, err := net.Dial("tcp", tp.Address()); err == nil {
 		conn.Close()
 		t.Errorf("%s still answers after Stop", tp.Address())
+	}
+}
+
+func TestTemporalAddsSearchAttributesToAnExistingDatabase(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the Temporal dev server")
+	}
+	ctx := t.Context()
+	opts := TemporalOptions{
+		DBFile:           filepath.Join(t.TempDir(), "temporal.db"),
+		UIPort:           -1,
+		Namespace:        "crm",
+		SearchAttributes: map[string]string{"CrmFirst": "Keyword"},
+		Logger:           testLogger(t),
+	}
+	tp, err := StartTemporal(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tp.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	opts.SearchAttributes = map[string]string{"CrmFirst": "Keyword", "CrmSecond": "Int"}
+	tp, err = StartTemporal(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tp.Stop(context.Background()) })
+	c, err := client.Dial(client.Options{
+		HostPort: tp.Address(),
+		Logger:   sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	attrs, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: "crm"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]enumspb.IndexedValueType{
+		"CrmFirst":  enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		"CrmSecond": enumspb.INDEXED_VALUE_TYPE_INT,
+	} {
+		if got := attrs.GetCustomAttributes()[name]; got != want {
+			t.Errorf("search attribute %s has type %v, want %v", name, got, want)
+		}
 	}
 }
 

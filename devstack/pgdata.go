@@ -64,6 +64,15 @@ func clearStalePID(dir string) error {
 	return nil
 }
 
+// touch creates the file at path if missing.
+func touch(path string) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	return f.Close()
+}
+
 // isPostgresRunning reports whether process pid exists and, where /proc tells,
 // is a postgres: after a reboot the pid may belong to an unrelated process.
 func isPostgresRunning(pid int) bool {

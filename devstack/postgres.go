@@ -98,6 +98,13 @@ func StartPostgres(ctx context.Context, opts PostgresOptions) (*Postgres, error)
 	if err := savePort(dir, port); err != nil {
 		return nil, fmt.Errorf("start PostgreSQL: %w", err)
 	}
+	logPath := filepath.Join(dir, pgLogFile)
+	if err := touch(logPath); err != nil {
+		return nil, fmt.Errorf("start PostgreSQL: %w", err)
+	}
+	if err := chownTree(dir, cred); err != nil { // the port and log files root just created
+		return nil, fmt.Errorf("start PostgreSQL: %w", err)
+	}
 
 	fsync := "off"
 	if opts.Fsync {
@@ -111,14 +118,9 @@ func StartPostgres(ctx context.Context, opts PostgresOptions) (*Postgres, error)
 		"-c", "fsync="+fsync,
 	)
 	cmd.Dir = dir
-	logPath := filepath.Join(dir, pgLogFile)
 	proc, err := startChild("PostgreSQL", cmd, logPath, cred)
 	if err != nil {
 		return nil, fmt.Errorf("start PostgreSQL: %w", err)
-	}
-	// The log and port files were created by root when running as root.
-	if err := chownTree(dir, cred); err != nil {
-		opts.Logger.Warn("PostgreSQL data folder", "err", err)
 	}
 
 	p := &Postgres{database: opts.Database, port: port, proc: proc, logger: opts.Logger}

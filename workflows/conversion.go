@@ -136,7 +136,11 @@ func (c *conv) today(ctx workflow.Context) string {
 // workflow id and the id of its first run.
 func (c *conv) conversionKey(ctx workflow.Context) string {
 	info := workflow.GetInfo(ctx)
-	return info.WorkflowExecution.ID + "/" + info.FirstRunID
+	first := info.FirstRunID
+	if first == "" { // Temporal's test environment leaves it empty
+		first = info.WorkflowExecution.RunID
+	}
+	return info.WorkflowExecution.ID + "/" + first
 }
 
 // rememberMapping keeps the user's mapping in the background: the step's
@@ -205,7 +209,7 @@ func reject(err error) error {
 	var refusal *conversion.Error
 	if errors.As(err, &refusal) {
 		return temporal.NewApplicationErrorWithOptions(refusal.Detail, string(refusal.Kind),
-			temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{refusal}})
+			temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{*refusal}})
 	}
 	return err
 }

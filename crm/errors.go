@@ -1,0 +1,41 @@
+package crm
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// validID reports whether id can be a row's id. Ids are UUIDs: anything else
+// names no row, and is answered as not found rather than sent to PostgreSQL,
+// which would reject it with a syntax error.
+func validID(id string) bool {
+	_, err := uuid.Parse(id)
+	return err == nil
+}
+
+// notFound is the error for an object that does not exist in the caller's
+// organization.
+func notFound(object, id string) error {
+	return fmt.Errorf("%s %s: %w", object, id, ErrNotFound)
+}
+
+// noRows turns sql.ErrNoRows into notFound, and wraps any other error.
+func noRows(err error, object, id string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound(object, id)
+	}
+	return fmt.Errorf("read %s %s: %w", object, id, err)
+}
+
+// uniqueViolation is the PostgreSQL error code of a broken unique constraint.
+const uniqueViolation = "23505"
+
+// violates reports whether err is a unique violation of the named constraint.
+func violates(err error, constraint string) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == uniqueViolation && pgErr.ConstraintName == constraint
+}

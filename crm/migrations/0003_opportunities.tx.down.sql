@@ -1,0 +1,2 @@
+DROP TABLE opportunity_items;
+DROP TABLE opportunities;

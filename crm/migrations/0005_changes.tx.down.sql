@@ -1,0 +1,2 @@
+DROP TABLE changes;
+DROP FUNCTION changes_append_only();
