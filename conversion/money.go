@@ -1,6 +1,8 @@
 package conversion
 
 import (
+	"strings"
+
 	"github.com/shopspring/decimal"
 	"golang.org/x/text/currency"
 )
@@ -21,7 +23,7 @@ func MinorUnits(code string) int32 {
 
 // ValidCurrency reports whether code is an ISO 4217 currency code.
 func ValidCurrency(code string) bool {
-	if len(code) != 3 {
+	if len(code) != 3 || strings.ToUpper(code) != code {
 		return false
 	}
 	_, err := currency.ParseISO(code)

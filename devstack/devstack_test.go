@@ -24,7 +24,7 @@ func TestPostgresKeepsDataAcrossRestarts(t *testing.T) {
 	ctx := t.Context()
 	opts := PostgresOptions{Dir: postgresDataDir(t), Database: "devstack_test", Logger: testLogger(t)}
 
-	pg := startPostgres(t, opts)
+	pg := startTestPostgres(t, opts)
 	var one int
 	queryRow(t, pg.URL(), "SELECT 1", &one)
 	if one != 1 {
@@ -37,7 +37,7 @@ func TestPostgresKeepsDataAcrossRestarts(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	pg = startPostgres(t, opts)
+	pg = startTestPostgres(t, opts)
 	if pg.URL() != firstURL {
 		t.Errorf("URL after restart = %s, want %s as before", pg.URL(), firstURL)
 	}
@@ -53,7 +53,7 @@ func TestPostgresRestartsAfterBeingKilled(t *testing.T) {
 		t.Skip("starts PostgreSQL")
 	}
 	opts := PostgresOptions{Dir: postgresDataDir(t), Logger: testLogger(t)}
-	pg := startPostgres(t, opts)
+	pg := startTestPostgres(t, opts)
 	execSQL(t, pg.URL(), "CREATE TABLE survivors (name text)")
 	execSQL(t, pg.URL(), "INSERT INTO survivors VALUES ('killed run')")
 
@@ -63,7 +63,7 @@ func TestPostgresRestartsAfterBeingKilled(t *testing.T) {
 	}
 	<-pg.proc.done
 
-	pg = startPostgres(t, opts)
+	pg = startTestPostgres(t, opts)
 	var name string
 	queryRow(t, pg.URL(), "SELECT name FROM survivors", &name)
 	if name != "killed run" {
@@ -76,7 +76,7 @@ func TestPostgresRefusesASecondServerOnTheSameDir(t *testing.T) {
 		t.Skip("starts PostgreSQL")
 	}
 	opts := PostgresOptions{Dir: postgresDataDir(t), Logger: testLogger(t)}
-	startPostgres(t, opts)
+	startTestPostgres(t, opts)
 	second, err := StartPostgres(t.Context(), opts)
 	if err == nil {
 		second.Stop(context.Background())
@@ -212,8 +212,8 @@ func postgresDataDir(t *testing.T) string {
 	return filepath.Join(tmp, "pg")
 }
 
-// startPostgres starts PostgreSQL and stops it when the test ends.
-func startPostgres(t *testing.T, opts PostgresOptions) *Postgres {
+// startTestPostgres starts PostgreSQL and stops it when the test ends.
+func startTestPostgres(t *testing.T, opts PostgresOptions) *Postgres {
 	t.Helper()
 	start := time.Now()
 	pg, err := StartPostgres(t.Context(), opts)

@@ -1,6 +1,7 @@
 package devstack
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -42,10 +43,13 @@ func chownTree(dir string, cred *syscall.Credential) error {
 	}
 	uid, gid := int(cred.Uid), int(cred.Gid)
 	err := filepath.WalkDir(dir, func(path string, _ fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+		if err == nil {
+			err = os.Lchown(path, uid, gid)
 		}
-		return os.Lchown(path, uid, gid)
+		if errors.Is(err, fs.ErrNotExist) { // removed by a running server meanwhile
+			return nil
+		}
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("give %s to the postgres user: %w", dir, err)

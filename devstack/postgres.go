@@ -2,6 +2,7 @@ package devstack
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -59,8 +60,16 @@ type Postgres struct {
 // bounds the start only; the server runs until Stop. Run as root, it runs the
 // server as the postgres user, who must be able to reach opts.Dir.
 func StartPostgres(ctx context.Context, opts PostgresOptions) (*Postgres, error) {
+	p, err := startPostgres(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("start PostgreSQL: %w", err)
+	}
+	return p, nil
+}
+
+func startPostgres(ctx context.Context, opts PostgresOptions) (*Postgres, error) {
 	if opts.Dir == "" {
-		return nil, fmt.Errorf("start PostgreSQL: no data folder given")
+		return nil, errors.New("no data folder given")
 	}
 	if opts.Database == "" {
 		opts.Database = "crmconvert"
@@ -70,40 +79,40 @@ func StartPostgres(ctx context.Context, opts PostgresOptions) (*Postgres, error)
 	}
 	dir, err := filepath.Abs(opts.Dir)
 	if err != nil {
-		return nil, fmt.Errorf("start PostgreSQL: %w", err)
+		return nil, err
 	}
 	binDir, err := findPostgresBinDir(opts.BinDir)
 	if err != nil {
-		return nil, fmt.Errorf("start PostgreSQL: %w", err)
+		return nil, err
 	}
 	cred, err := postgresCredential()
 	if err != nil {
-		return nil, fmt.Errorf("start PostgreSQL: %w", err)
+		return nil, err
+	}
+	if err := clearStalePID(dir); err != nil {
+		return nil, err
 	}
 	if err := prepareDataDir(dir, cred); err != nil {
-		return nil, fmt.Errorf("start PostgreSQL on %s: %w", dir, err)
+		return nil, fmt.Errorf("data folder %s: %w", dir, err)
 	}
 	if !hasCluster(dir) {
 		if err := initdb(ctx, binDir, dir, cred, opts); err != nil {
-			return nil, fmt.Errorf("start PostgreSQL: %w", err)
+			return nil, err
 		}
-	}
-	if err := clearStalePID(dir); err != nil {
-		return nil, fmt.Errorf("start PostgreSQL: %w", err)
 	}
 	port, err := choosePort(dir, opts.Port)
 	if err != nil {
-		return nil, fmt.Errorf("start PostgreSQL: %w", err)
+		return nil, err
 	}
 	if err := savePort(dir, port); err != nil {
-		return nil, fmt.Errorf("start PostgreSQL: %w", err)
+		return nil, err
 	}
 	logPath := filepath.Join(dir, pgLogFile)
 	if err := touch(logPath); err != nil {
-		return nil, fmt.Errorf("start PostgreSQL: %w", err)
+		return nil, err
 	}
 	if err := chownTree(dir, cred); err != nil { // the port and log files root just created
-		return nil, fmt.Errorf("start PostgreSQL: %w", err)
+		return nil, err
 	}
 
 	fsync := "off"
@@ -120,13 +129,13 @@ func StartPostgres(ctx context.Context, opts PostgresOptions) (*Postgres, error)
 	cmd.Dir = dir
 	proc, err := startChild("PostgreSQL", cmd, logPath, cred)
 	if err != nil {
-		return nil, fmt.Errorf("start PostgreSQL: %w", err)
+		return nil, err
 	}
 
 	p := &Postgres{database: opts.Database, port: port, proc: proc, logger: opts.Logger}
 	if err := p.setUp(ctx); err != nil {
 		_ = p.Stop(context.WithoutCancel(ctx))
-		return nil, fmt.Errorf("start PostgreSQL on %s: %w%s", dir, err, reachHint(dir, cred))
+		return nil, fmt.Errorf("server on %s: %w%s", dir, err, reachHint(dir, cred))
 	}
 	opts.Logger.Info("PostgreSQL started", "url", p.URL(), "dir", dir, "log", logPath)
 	return p, nil

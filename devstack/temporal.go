@@ -63,6 +63,14 @@ type Temporal struct {
 // DBFile+".log", or to a temporary file when the server runs in memory.
 // ctx bounds the start only; the server runs until Stop.
 func StartTemporal(ctx context.Context, opts TemporalOptions) (*Temporal, error) {
+	t, err := startTemporal(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("start Temporal: %w", err)
+	}
+	return t, nil
+}
+
+func startTemporal(ctx context.Context, opts TemporalOptions) (*Temporal, error) {
 	if opts.Namespace == "" {
 		opts.Namespace = "default"
 	}
@@ -74,17 +82,17 @@ func StartTemporal(ctx context.Context, opts TemporalOptions) (*Temporal, error)
 	}
 	attrs, err := parseSearchAttributes(opts.SearchAttributes)
 	if err != nil {
-		return nil, fmt.Errorf("start Temporal: %w", err)
+		return nil, err
 	}
 	if opts.Binary == "" {
 		if opts.Binary, err = TemporalBinary(ctx); err != nil {
-			return nil, fmt.Errorf("start Temporal: %w", err)
+			return nil, err
 		}
 	}
 	t := &Temporal{port: opts.Port, uiPort: opts.UIPort}
 	if t.port == 0 {
 		if t.port, err = FreePort(); err != nil {
-			return nil, fmt.Errorf("start Temporal: %w", err)
+			return nil, err
 		}
 	}
 	switch {
@@ -92,7 +100,7 @@ func StartTemporal(ctx context.Context, opts TemporalOptions) (*Temporal, error)
 		t.uiPort = 0
 	case t.uiPort == 0:
 		if t.uiPort, err = FreePort(); err != nil {
-			return nil, fmt.Errorf("start Temporal: %w", err)
+			return nil, err
 		}
 	}
 
@@ -114,17 +122,17 @@ func StartTemporal(ctx context.Context, opts TemporalOptions) (*Temporal, error)
 	}
 	storageArgs, logPath, tempLog, err := temporalStorage(opts.DBFile)
 	if err != nil {
-		return nil, fmt.Errorf("start Temporal: %w", err)
+		return nil, err
 	}
 	args = append(args, storageArgs...)
 	t.tempLog = tempLog
 
 	if t.proc, err = startChild("Temporal dev server", exec.Command(opts.Binary, args...), logPath, nil); err != nil {
-		return nil, fmt.Errorf("start Temporal: %w", err)
+		return nil, err
 	}
 	if err := t.setUp(ctx, opts.Namespace, attrs); err != nil {
 		_ = t.Stop(context.WithoutCancel(ctx))
-		return nil, fmt.Errorf("start Temporal: %w", err)
+		return nil, err
 	}
 	opts.Logger.Info("Temporal dev server started", "address", t.Address(), "ui", t.UIURL(), "namespace", opts.Namespace, "log", logPath)
 	return t, nil
