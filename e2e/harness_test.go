@@ -1,0 +1,204 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmconvert/crmconvert/api"
+	"github.com/crmconvert/crmconvert/crm"
+	"github.com/crmconvert/crmconvert/crm/demo"
+	"github.com/crmconvert/crmconvert/devstack"
+)
+
+const secret = "e2e-secret"
+
+// binary is the crmconvert command built once for this package's tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "crmconvert-e2e-*")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "crmconvert")
+	build := exec.Command("go", "build", "-o", binary, "../cmd/crmconvert")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build crmconvert:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// process is a crmconvert subcommand running in the background.
+type process struct {
+	cmd *exec.Cmd
+	out *bytes.Buffer
+}
+
+func start(t *testing.T, env []string, args ...string) *process {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), env...)
+	out := &bytes.Buffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	require.NoError(t, cmd.Start())
+	p := &process{cmd: cmd, out: out}
+	t.Cleanup(func() { p.kill() })
+	return p
+}
+
+// stop asks the process to end, as Ctrl-C does, and waits for it.
+func (p *process) stop(t *testing.T) {
+	t.Helper()
+	require.NoError(t, p.cmd.Process.Signal(os.Interrupt))
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case err := <-done:
+		require.NoError(t, err, p.out.String())
+	case <-time.After(60 * time.Second):
+		t.Fatalf("%s did not stop:\n%s", p.cmd.Args[1], p.out.String())
+	}
+}
+
+// kill ends the process at once, as a crash would.
+func (p *process) kill() {
+	if p.cmd.ProcessState == nil {
+		_ = p.cmd.Process.Kill()
+		_ = p.cmd.Wait()
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	port, err := devstack.FreePort()
+	require.NoError(t, err)
+	return port
+}
+
+// client speaks to the API as one demo user.
+type client struct {
+	t     *testing.T
+	base  string
+	token string
+}
+
+func demoData(t *testing.T) *crm.SeedData {
+	t.Helper()
+	data, err := crm.LoadSeed(bytes.NewReader(demo.JSON))
+	require.NoError(t, err)
+	return data
+}
+
+func userID(t *testing.T, data *crm.SeedData, email string) string {
+	t.Helper()
+	for _, u := range data.Users {
+		if u.Email == email {
+			return u.ID
+		}
+	}
+	t.Fatalf("no demo user %s", email)
+	return ""
+}
+
+func opportunityID(t *testing.T, data *crm.SeedData, number string) string {
+	t.Helper()
+	for _, o := range data.Opportunities {
+		if o.Number == number {
+			return o.ID
+		}
+	}
+	t.Fatalf("no demo opportunity %s", number)
+	return ""
+}
+
+func newClient(t *testing.T, base, userID string) *client {
+	token, err := api.IssueToken([]byte(secret), userID, time.Hour)
+	require.NoError(t, err)
+	return &client{t: t, base: base, token: token}
+}
+
+// do sends a request and decodes the JSON answer into a map.
+func (c *client) do(method, path string, body any) (int, map[string]any) {
+	c.t.Helper()
+	var r io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		require.NoError(c.t, err)
+		r = bytes.NewReader(raw)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, r)
+	require.NoError(c.t, err)
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(c.t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(c.t, err)
+	out := map[string]any{}
+	if len(raw) > 0 {
+		require.NoError(c.t, json.Unmarshal(raw, &out), string(raw))
+	}
+	return resp.StatusCode, out
+}
+
+// must sends a request that has to answer want.
+func (c *client) must(want int, method, path string, body any) map[string]any {
+	c.t.Helper()
+	status, out := c.do(method, path, body)
+	require.Equal(c.t, want, status, "%s %s: %v", method, path, out)
+	return out
+}
+
+// waitReady polls /readyz until the API answers 200.
+func waitReady(t *testing.T, base string, p *process) {
+	t.Helper()
+	deadline := time.Now().Add(4 * time.Minute)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if p.cmd.ProcessState != nil {
+			t.Fatalf("exited early:\n%s", p.out.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("%s not ready:\n%s", base, p.out.String())
+}
+
+func itemIDs(conv map[string]any) []string {
+	var ids []string
+	for _, it := range conv["items"].([]any) {
+		item := it.(map[string]any)
+		if !strings.HasPrefix(item["remaining_quantity"].(string), "0") {
+			ids = append(ids, item["id"].(string))
+		}
+	}
+	return ids
+}
