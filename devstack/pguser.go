@@ -68,7 +68,7 @@ func reachHint(dir string, cred *syscall.Credential) string {
 		info, err := os.Stat(parent)
 		if err == nil && !canEnter(info, cred) {
 			return fmt.Sprintf("\nhint: the postgres user cannot enter %s (mode %v): "+
-				"let others traverse it (chmod o+x %s) or choose a data folder elsewhere", parent, info.Mode().Perm(), parent)
+				"let others traverse it (chmod o+x %s) or choose a data folder elsewhere", parent, info.Mode(), parent)
 		}
 		if parent == filepath.Dir(parent) {
 			return ""

@@ -177,8 +177,10 @@ func (p *Postgres) setUp(ctx context.Context) error {
 
 	var conn *pgx.Conn
 	for {
+		attemptCtx, cancelAttempt := context.WithTimeout(ctx, 2*time.Second)
 		var err error
-		conn, err = pgx.Connect(ctx, p.urlFor("postgres"))
+		conn, err = pgx.Connect(attemptCtx, p.urlFor("postgres"))
+		cancelAttempt()
 		if err == nil {
 			break
 		}

@@ -128,6 +128,9 @@ func startTemporal(ctx context.Context, opts TemporalOptions) (*Temporal, error)
 	t.tempLog = tempLog
 
 	if t.proc, err = startChild("Temporal dev server", exec.Command(opts.Binary, args...), logPath, nil); err != nil {
+		if tempLog {
+			os.Remove(logPath)
+		}
 		return nil, err
 	}
 	if err := t.setUp(ctx, opts.Namespace, attrs); err != nil {
