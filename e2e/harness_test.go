@@ -18,8 +18,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/crmconvert/crmconvert/api"
-	"github.com/crmconvert/crmconvert/crm"
-	"github.com/crmconvert/crmconvert/crm/demo"
 	"github.com/crmconvert/crmconvert/devstack"
 )
 
@@ -98,35 +96,6 @@ type client struct {
 	t     *testing.T
 	base  string
 	token string
-}
-
-func demoData(t *testing.T) *crm.SeedData {
-	t.Helper()
-	data, err := crm.LoadSeed(bytes.NewReader(demo.JSON))
-	require.NoError(t, err)
-	return data
-}
-
-func userID(t *testing.T, data *crm.SeedData, email string) string {
-	t.Helper()
-	for _, u := range data.Users {
-		if u.Email == email {
-			return u.ID
-		}
-	}
-	t.Fatalf("no demo user %s", email)
-	return ""
-}
-
-func opportunityID(t *testing.T, data *crm.SeedData, number string) string {
-	t.Helper()
-	for _, o := range data.Opportunities {
-		if o.Number == number {
-			return o.ID
-		}
-	}
-	t.Fatalf("no demo opportunity %s", number)
-	return ""
 }
 
 func newClient(t *testing.T, base, userID string) *client {

@@ -49,9 +49,8 @@ func TestSeparateProcessesSurviveAWorkerCrash(t *testing.T) {
 	worker := start(t, env, "worker")
 	waitReady(t, base, apiProc)
 
-	data := demoData(t)
-	sam := newClient(t, base, userID(t, data, "sam@acme.test"))
-	opp := opportunityID(t, data, "OPP-000001")
+	sam := newClient(t, base, demo.Sam)
+	opp := demo.InitechRenewal
 	path := "/v1/opportunities/" + opp + "/conversion"
 	sam.must(http.StatusCreated, http.MethodPost, path, nil)
 	conv := sam.must(http.StatusOK, http.MethodPut, path+"/mapping", mapping)

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/crmconvert/crmconvert/crm/demo"
 )
 
 var mapping = map[string]any{"mapping": []map[string]string{
@@ -18,7 +20,6 @@ var mapping = map[string]any{"mapping": []map[string]string{
 // A salesperson maps the fields, `crmconvert dev` is stopped and started
 // again, and the conversion is still at products with the mapping kept.
 func TestDevStackResumesAfterRestart(t *testing.T) {
-	data := demoData(t)
 	dir := t.TempDir()
 	httpPort := freePort(t)
 	base := fmt.Sprintf("http://127.0.0.1:%d", httpPort)
@@ -28,8 +29,8 @@ func TestDevStackResumesAfterRestart(t *testing.T) {
 
 	dev := start(t, env, args...)
 	waitReady(t, base, dev)
-	sam := newClient(t, base, userID(t, data, "sam@acme.test"))
-	opp := opportunityID(t, data, "OPP-000002")
+	sam := newClient(t, base, demo.Sam)
+	opp := demo.UmbrellaLab
 	path := "/v1/opportunities/" + opp + "/conversion"
 
 	conv := sam.must(http.StatusCreated, http.MethodPost, path, nil)

@@ -1,0 +1,129 @@
+package worker_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"github.com/crmconvert/crmconvert/conversion"
+	"github.com/crmconvert/crmconvert/crm"
+	"github.com/crmconvert/crmconvert/crm/crmtest"
+	"github.com/crmconvert/crmconvert/crm/demo"
+	"github.com/crmconvert/crmconvert/devstack"
+	"github.com/crmconvert/crmconvert/worker"
+	"github.com/crmconvert/crmconvert/workflows"
+)
+
+// temporalClient talks to the dev server every test of this package shares.
+var temporalClient client.Client
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+// run starts a Temporal dev server for the package's tests and stops it
+// once they have run.
+func run(m *testing.M) int {
+	ctx := context.Background()
+	srv, err := devstack.StartTemporal(ctx, devstack.TemporalOptions{UIPort: -1})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer srv.Stop(context.Background())
+	temporalClient, err = client.Dial(client.Options{HostPort: srv.Address()})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer temporalClient.Close()
+	return crmtest.Run(m)
+}
+
+// crashAfterCommit writes the order, then fails the first attempt as if the
+// worker lost its connection before reporting back.
+type crashAfterCommit struct {
+	*crm.Store
+	calls   atomic.Int32
+	results []crm.SavedOrder
+}
+
+func (s *crashAfterCommit) CreateOrder(ctx context.Context, o crm.NewOrder) (crm.SavedOrder, error) {
+	saved, err := s.Store.CreateOrder(ctx, o)
+	if err != nil {
+		return saved, err
+	}
+	s.results = append(s.results, saved)
+	if s.calls.Add(1) == 1 {
+		return crm.SavedOrder{}, errors.New("connection lost after commit")
+	}
+	return saved, nil
+}
+
+func TestASaveRetriedAfterItsCommitMakesOneOrder(t *testing.T) {
+	ctx := context.Background()
+	db, _ := crmtest.Seeded(t)
+	store := &crashAfterCommit{Store: crm.NewStore(db)}
+	queue := "test-" + uuid.NewString()
+	w := worker.New(temporalClient, queue, store, sdkworker.Options{})
+	require.NoError(t, w.Start())
+	t.Cleanup(w.Stop)
+
+	sam := conversion.User{ID: demo.Sam, Name: "Sam Seller"}
+	id := workflows.WorkflowID(demo.Acme, demo.InitechRenewal)
+	state := open(t, queue, id, sam)
+	actor := workflows.Request{Actor: sam.ID}
+	state = step(t, id, workflows.UpdateMapping, "", workflows.MappingRequest{Request: actor, Mapping: state.Mapping})
+	pick := []conversion.Pick{{OpportunityItemID: state.Opportunity.Items[0].ID, Quantity: state.Opportunity.Items[0].Remaining}}
+	step(t, id, workflows.UpdateItems, "", workflows.ItemsRequest{Request: actor, Items: pick})
+
+	first := step(t, id, workflows.UpdateSave, "save-once", actor)
+	again := step(t, id, workflows.UpdateSave, "save-once", actor)
+	require.Equal(t, first.Order, again.Order, "the same Update id answers the same")
+	require.Equal(t, conversion.StepClosePrompt, first.Step)
+
+	require.EqualValues(t, 2, store.calls.Load(), "the activity ran twice")
+	require.True(t, store.results[0].Created)
+	require.False(t, store.results[1].Created, "the retry found the order the first attempt wrote")
+	count, err := db.NewSelect().Table("orders").Where("opportunity_id = ?", demo.InitechRenewal).Count(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, count, "exactly one order")
+}
+
+func open(t *testing.T, queue, id string, u conversion.User) conversion.State {
+	t.Helper()
+	ctx := context.Background()
+	op := temporalClient.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
+		ID: id, TaskQueue: queue, WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+	}, workflows.WorkflowName, workflows.Input{OrganizationID: demo.Acme, OpportunityID: demo.InitechRenewal, StartedBy: u})
+	handle, err := temporalClient.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
+		StartWorkflowOperation: op,
+		UpdateOptions: client.UpdateWorkflowOptions{UpdateName: workflows.UpdateOpen, WaitForStage: client.WorkflowUpdateStageCompleted,
+			Args: []any{workflows.OpenRequest{Actor: u}}},
+	})
+	require.NoError(t, err)
+	var res workflows.OpenResult
+	require.NoError(t, handle.Get(ctx, &res))
+	return res.State
+}
+
+func step(t *testing.T, id, name, updateID string, arg any) conversion.State {
+	t.Helper()
+	ctx := context.Background()
+	handle, err := temporalClient.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: id, UpdateName: name, UpdateID: updateID, WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{arg},
+	})
+	require.NoError(t, err)
+	var s conversion.State
+	require.NoError(t, handle.Get(ctx, &s))
+	return s
+}
