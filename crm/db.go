@@ -30,6 +30,12 @@ func Open(ctx context.Context, url string) (*bun.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	// bun writes the arguments into the SQL text itself, so no two queries
+	// share a text: pgx's default of preparing and caching a statement per
+	// text would cost an extra round trip each and fill its cache for
+	// nothing. The simple protocol sends each query in one round trip (and
+	// works through PgBouncer's transaction pooling).
+	config.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	sqldb := stdlib.OpenDB(*config)
 	sqldb.SetMaxOpenConns(max(minOpenConns, connsPerCore*runtime.GOMAXPROCS(0)))
 	sqldb.SetMaxIdleConns(maxIdleConns)

@@ -31,11 +31,20 @@ func noRows(err error, object, id string) error {
 	return fmt.Errorf("read %s %s: %w", object, id, err)
 }
 
-// uniqueViolation is the PostgreSQL error code of a broken unique constraint.
-const uniqueViolation = "23505"
+// PostgreSQL's error codes of broken constraints.
+const (
+	foreignKeyViolation = "23503"
+	uniqueViolation     = "23505"
+)
 
 // violates reports whether err is a unique violation of the named constraint.
 func violates(err error, constraint string) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && pgErr.Code == uniqueViolation && pgErr.ConstraintName == constraint
+}
+
+// violatesForeignKey reports whether err is a reference to a missing row.
+func violatesForeignKey(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == foreignKeyViolation
 }

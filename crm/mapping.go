@@ -51,6 +51,9 @@ func (s *Store) RememberMapping(ctx context.Context, userID string, m conversion
 		Set("mapping = EXCLUDED.mapping").
 		Set("updated_at = EXCLUDED.updated_at").
 		Exec(ctx)
+	if violatesForeignKey(err) {
+		return notFound("user", userID)
+	}
 	if err != nil {
 		return fmt.Errorf("remember mapping of user %s: %w", userID, err)
 	}

@@ -163,3 +163,38 @@ func (s *Store) OpportunitySnapshot(ctx context.Context, orgID, oppID string) (*
 	}
 	return row.snapshot(items), nil
 }
+
+// lockedOpportunity is what writers need of an opportunity they hold locked.
+type lockedOpportunity struct {
+	ID       string `bun:"id"`
+	Number   string `bun:"number"`
+	Status   string `bun:"status"`
+	OwnerID  string `bun:"owner_id"`
+	ClosedBy string `bun:"closed_by"`
+}
+
+// lockOpportunity reads an opportunity of the organization and locks its row
+// until the transaction ends, so that saves and closes of one opportunity
+// happen one after the other.
+func lockOpportunity(ctx context.Context, tx bun.Tx, orgID, oppID string) (*lockedOpportunity, error) {
+	if !validID(orgID) || !validID(oppID) {
+		return nil, notFound("opportunity", oppID)
+	}
+	opp := new(lockedOpportunity)
+	err := tx.NewSelect().
+		Table("opportunities").
+		Column("id", "number", "status", "owner_id", "closed_by").
+		Where("organization_id = ? AND id = ?", orgID, oppID).
+		For("UPDATE").
+		Scan(ctx, opp)
+	if err != nil {
+		return nil, noRows(err, "opportunity", oppID)
+	}
+	return opp, nil
+}
+
+// mayClose reports whether user may close the opportunity now: it is open,
+// and they own it or are an admin.
+func (o *lockedOpportunity) mayClose(u *User) bool {
+	return o.Status == StatusOpen && (u.ID == o.OwnerID || u.IsAdmin())
+}

@@ -69,3 +69,16 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (*User, error) {
 	}
 	return u, nil
 }
+
+// userInOrganization reads a user of the organization.
+func userInOrganization(ctx context.Context, db bun.IDB, orgID, userID string) (*User, error) {
+	if !validID(orgID) || !validID(userID) {
+		return nil, notFound("user", userID)
+	}
+	u := new(User)
+	err := db.NewSelect().Model(u).Where("u.organization_id = ? AND u.id = ?", orgID, userID).Scan(ctx)
+	if err != nil {
+		return nil, noRows(err, "user", userID)
+	}
+	return u, nil
+}

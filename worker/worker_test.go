@@ -96,7 +96,7 @@ func TestASaveRetriedAfterItsCommitMakesOneOrder(t *testing.T) {
 	require.False(t, store.results[1].Created, "the retry found the order the first attempt wrote")
 	count, err := db.NewSelect().Table("orders").Where("opportunity_id = ?", demo.InitechRenewal).Count(ctx)
 	require.NoError(t, err)
-	require.Equal(t, 1, count, "exactly one order")
+	require.EqualValues(t, 1, count, "exactly one order")
 }
 
 func open(t *testing.T, queue, id string, u conversion.User) conversion.State {
