@@ -1,7 +1,7 @@
 package api
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"mime"
 	"net/http"
@@ -35,7 +35,8 @@ func (s *Server) requestID(c *gin.Context) {
 }
 
 func requestIDOf(c *gin.Context) string {
-	id, _ := c.Value(requestIDKey{}).(string)
+	v, _ := c.Get(requestIDKey{})
+	id, _ := v.(string)
 	return id
 }
 
@@ -100,6 +101,14 @@ func (s *Server) recovery(c *gin.Context) {
 	c.Next()
 }
 
+// deadline bounds the request's work by Config.RequestTimeout.
+func (s *Server) deadline(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.RequestTimeout)
+	defer cancel()
+	c.Request = c.Request.WithContext(ctx)
+	c.Next()
+}
+
 // limitBody refuses bodies over maxBodyBytes: at once when Content-Length
 // says so, else when the handler reads past the limit.
 func (s *Server) limitBody(c *gin.Context) {
@@ -139,5 +148,3 @@ func (s *Server) notFound(c *gin.Context) {
 func (s *Server) methodNotAllowed(c *gin.Context) {
 	s.fail(c, typeMethod.with(c.Request.Method+" is not allowed here; allowed: "+c.Writer.Header().Get("Allow")))
 }
-
-var errNoBody = errors.New("no body")

@@ -63,16 +63,18 @@ var (
 	typeTooMany      = problemType{http.StatusTooManyRequests, "too-many-requests", "Too many requests"}
 	typeInternal     = problemType{http.StatusInternalServerError, "internal", "Internal error"}
 	typeUnavailable  = problemType{http.StatusServiceUnavailable, "unavailable", "Service unavailable"}
-	kindProblemTypes = map[conversion.Kind]problemType{
-		conversion.KindInvalid:   typeInvalid,
-		conversion.KindWrongStep: typeWrongStep,
-		conversion.KindConflict:  typeConflict,
-		conversion.KindForbidden: typeForbidden,
-		conversion.KindStale:     typeStale,
-		conversion.KindMalformed: typeMalformed,
-		conversion.KindNotFound:  typeNotFound,
-	}
 )
+
+// kindProblemTypes gives the problem type of each kind of refusal.
+var kindProblemTypes = map[conversion.Kind]problemType{
+	conversion.KindInvalid:   typeInvalid,
+	conversion.KindWrongStep: typeWrongStep,
+	conversion.KindConflict:  typeConflict,
+	conversion.KindForbidden: typeForbidden,
+	conversion.KindStale:     typeStale,
+	conversion.KindMalformed: typeMalformed,
+	conversion.KindNotFound:  typeNotFound,
+}
 
 // with makes a problem of this type.
 func (t problemType) with(detail string, fields ...conversion.FieldError) *Problem {
@@ -132,8 +134,9 @@ func refusalOf(err error) *conversion.Error {
 	if _, known := kindProblemTypes[kind]; !known {
 		return nil
 	}
-	refusal = &conversion.Error{}
-	if !appErr.HasDetails() || appErr.Details(refusal) != nil || refusal.Kind != kind {
+	// A pointer to a pointer decodes the details whether they are payloads
+	// (from the server) or the values themselves (in-process tests).
+	if !appErr.HasDetails() || appErr.Details(&refusal) != nil || refusal == nil || refusal.Kind != kind {
 		refusal = &conversion.Error{Kind: kind, Detail: appErr.Message()}
 	}
 	return refusal
@@ -161,6 +164,9 @@ func dependencyDown(err error) bool {
 func (s *Server) fail(c *gin.Context, err error) {
 	p := problemOf(err)
 	switch {
+	case p == nil && errors.Is(err, context.Canceled) && c.Request.Context().Err() != nil:
+		s.log.InfoContext(c.Request.Context(), "request abandoned by the client", "error", err, "request_id", requestIDOf(c))
+		p = typeUnavailable.with("the request was abandoned")
 	case p == nil:
 		s.log.ErrorContext(c.Request.Context(), "request failed", "error", err, "request_id", requestIDOf(c))
 		p = typeInternal.with("something went wrong on our side; the request id helps us find it")

@@ -31,8 +31,9 @@ type Config struct {
 	// IdleTimeout is how long a new conversion waits for a step before it
 	// expires; zero leaves it to the workflow's default.
 	IdleTimeout time.Duration
-	// StepTimeout bounds each call to Temporal, a save included. Default 30s.
-	StepTimeout time.Duration
+	// RequestTimeout bounds the work of each /v1 request on PostgreSQL and
+	// Temporal, a save included; past it the answer is 503. Default 30s.
+	RequestTimeout time.Duration
 	// ReadyTimeout bounds each dependency check of /readyz. Default 2s.
 	ReadyTimeout time.Duration
 }
@@ -47,8 +48,8 @@ type Deps struct {
 
 // Defaults of Config.
 const (
-	defaultStepTimeout  = 30 * time.Second
-	defaultReadyTimeout = 2 * time.Second
+	defaultRequestTimeout = 30 * time.Second
+	defaultReadyTimeout   = 2 * time.Second
 )
 
 // Server is the HTTP API. It keeps no state beyond its dependencies and its
@@ -64,8 +65,8 @@ type Server struct {
 
 // New builds the API on its dependencies.
 func New(cfg Config, deps Deps) *Server {
-	if cfg.StepTimeout <= 0 {
-		cfg.StepTimeout = defaultStepTimeout
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = defaultRequestTimeout
 	}
 	if cfg.ReadyTimeout <= 0 {
 		cfg.ReadyTimeout = defaultReadyTimeout
