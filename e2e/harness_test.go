@@ -84,6 +84,17 @@ func (p *process) kill() {
 	}
 }
 
+// dataDir is a folder the postgres user can reach: run as root, the dev
+// stack's PostgreSQL runs as that user, and t.TempDir() is private to root.
+func dataDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		require.NoError(t, os.Chmod(d, 0o711))
+	}
+	return dir
+}
+
 func freePort(t *testing.T) int {
 	t.Helper()
 	port, err := devstack.FreePort()

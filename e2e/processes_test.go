@@ -21,7 +21,7 @@ import (
 // two steps; the next step waits for a new worker and completes on it.
 func TestSeparateProcessesSurviveAWorkerCrash(t *testing.T) {
 	ctx := context.Background()
-	pg, err := devstack.StartPostgres(ctx, devstack.PostgresOptions{Dir: filepath.Join(t.TempDir(), "pg")})
+	pg, err := devstack.StartPostgres(ctx, devstack.PostgresOptions{Dir: filepath.Join(dataDir(t), "pg")})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = pg.Stop(context.Background()) })
 	bin, err := devstack.TemporalBinary(ctx)

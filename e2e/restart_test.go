@@ -20,7 +20,7 @@ var mapping = map[string]any{"mapping": []map[string]string{
 // A salesperson maps the fields, `crmconvert dev` is stopped and started
 // again, and the conversion is still at products with the mapping kept.
 func TestDevStackResumesAfterRestart(t *testing.T) {
-	dir := t.TempDir()
+	dir := dataDir(t)
 	httpPort := freePort(t)
 	base := fmt.Sprintf("http://127.0.0.1:%d", httpPort)
 	args := []string{"dev", "--data", dir,

@@ -17,6 +17,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/gin-gonic/gin"
 )
 
 const usage = `usage: crmconvert <command> [flags]
@@ -33,6 +35,8 @@ commands:
 var errUsage = errors.New("usage")
 
 func main() {
+	// Gin's mode is process-wide: set once here, at the wiring.
+	gin.SetMode(gin.ReleaseMode)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := run(ctx, os.Args[1:])
