@@ -128,7 +128,7 @@ func printBanner(out io.Writer, cfg config, apiURL, uiURL, dir string, data *crm
 		fmt.Fprintf(&b, "\n  %-16s %-7s %-32s\n  export TOKEN_%s=%s\n", u.Email, u.Role, strings.Join(u.Permissions, ","),
 			strings.ToUpper(strings.SplitN(u.Email, "@", 2)[0]), token)
 	}
-	fmt.Fprintf(&b, "\nTry: curl -s -X POST -H \"Authorization: Bearer $TOKEN_SAM\" %s/v1/opportunities/<id>/conversion\n\n", apiURL)
+	fmt.Fprintf(&b, "\nTry (README: a conversion with curl):\n  curl -s -X POST -H \"Authorization: Bearer $TOKEN_SAM\" %s/v1/opportunities/%s/conversion\n\n", apiURL, demo.InitechRenewal)
 	fmt.Fprint(out, b.String())
 }
 
