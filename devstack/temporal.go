@@ -43,6 +43,9 @@ type TemporalOptions struct {
 	// SearchAttributes are registered in the namespace: name to type, one of
 	// Text, Keyword, Int, Double, Bool, Datetime, KeywordList.
 	SearchAttributes map[string]string
+	// DynamicConfig sets server settings by key, as --dynamic-config-value
+	// does (values in YAML: 50, true, "text"); tests use it to make limits small.
+	DynamicConfig map[string]string
 	// LogLevel is the server's: debug, info, warn, error or never.
 	// Default "error".
 	LogLevel string
@@ -119,6 +122,9 @@ func startTemporal(ctx context.Context, opts TemporalOptions) (*Temporal, error)
 	}
 	for _, name := range slices.Sorted(maps.Keys(opts.SearchAttributes)) {
 		args = append(args, "--search-attribute", name+"="+opts.SearchAttributes[name])
+	}
+	for _, key := range slices.Sorted(maps.Keys(opts.DynamicConfig)) {
+		args = append(args, "--dynamic-config-value", key+"="+opts.DynamicConfig[key])
 	}
 	storageArgs, logPath, tempLog, err := temporalStorage(opts.DBFile)
 	if err != nil {

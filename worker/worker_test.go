@@ -46,6 +46,10 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer temporalClient.Close()
+	if err := worker.EnsureSearchAttributes(ctx, temporalClient, "default"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	return crmtest.Run(m)
 }
 

@@ -43,6 +43,8 @@ type Input struct {
 	IdleTimeout time.Duration `json:"idle_timeout,omitempty"`
 	// State carries a conversion over continue-as-new; nil for a new one.
 	State *conversion.State `json:"state,omitempty"`
+	// Answers carries the latest steps' answers over continue-as-new.
+	Answers []Answer `json:"answers,omitempty"`
 }
 
 // Request is what every step carries: who asks, and the version the caller

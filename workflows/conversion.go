@@ -37,9 +37,23 @@ type conv struct {
 	loadErr error
 	// background counts activities started by handlers that the run waits for before it ends.
 	background int
+	// answers are the latest steps' Update ids with what they answered, so
+	// that a step repeated with the same Idempotency-Key after
+	// continue-as-new is recognised: Temporal deduplicates within a run only.
+	answers []Answer
 	// act is only used for its method values, which name the activities.
 	act *activities.Activities
 }
+
+// Answer is what a step's Update answered.
+type Answer struct {
+	UpdateID string           `json:"update_id"`
+	State    conversion.State `json:"state"`
+}
+
+// maxAnswers is how many answers a conversion keeps: enough for a client
+// retrying its last few requests, small enough for the continue-as-new input.
+const maxAnswers = 8
 
 func newConversion(ctx workflow.Context, in Input) *conv {
 	c := &conv{in: in, idle: in.IdleTimeout}
@@ -48,6 +62,7 @@ func newConversion(ctx workflow.Context, in Input) *conv {
 	}
 	if in.State != nil {
 		c.state = *in.State
+		c.answers = in.Answers
 		c.opened = true
 		return c
 	}
@@ -67,6 +82,7 @@ func newConversion(ctx workflow.Context, in Input) *conv {
 func (c *conv) run(ctx workflow.Context) (conversion.State, error) {
 	logger := workflow.GetLogger(ctx)
 	if !c.state.Loaded() {
+		c.publishIdentity(ctx)
 		if err := c.load(ctx); err != nil {
 			c.loadErr = err
 			c.state.End(conversion.StepCancelled)
@@ -77,23 +93,46 @@ func (c *conv) run(ctx workflow.Context) (conversion.State, error) {
 	}
 	for !c.state.Step.Ended() {
 		seen := c.steps
-		wait := c.state.ExpiresAt.Sub(workflow.Now(ctx))
-		stepped, err := workflow.AwaitWithTimeout(ctx, wait, func() bool {
-			return c.steps != seen || c.state.Step.Ended()
-		})
-		if err != nil {
-			return c.state, err
+		stepped := false
+		if wait := c.state.ExpiresAt.Sub(workflow.Now(ctx)); wait > 0 {
+			var err error
+			stepped, err = workflow.AwaitWithTimeout(ctx, wait, func() bool {
+				return c.steps != seen || c.state.Step.Ended() || c.continueAsNewSuggested(ctx)
+			})
+			if err != nil {
+				return c.state, err
+			}
+		}
+		if c.continueAsNewSuggested(ctx) {
+			return c.continueAsNew(ctx)
 		}
 		if !stepped && !c.state.Saving && !c.state.Step.Ended() {
 			// A save under way is never cut short: it finishes, and the
 			// close prompt then gets its own idle time.
 			c.state.End(conversion.StepExpired)
-			c.state.Touch(workflow.Now(ctx), c.idle)
+			c.stepped(ctx)
 			logger.Info("conversion expired", "idle", c.idle)
 		}
 	}
 	c.awaitHandlers(ctx)
 	return c.state, nil
+}
+
+// continueAsNewSuggested is true when the history grows long enough that
+// Temporal suggests a new run, and no save is under way.
+func (c *conv) continueAsNewSuggested(ctx workflow.Context) bool {
+	return workflow.GetInfo(ctx).GetContinueAsNewSuggested() && !c.state.Saving && !c.state.Step.Ended()
+}
+
+// continueAsNew carries the whole conversion into a new run once every
+// Update in flight is answered, so none is lost.
+func (c *conv) continueAsNew(ctx workflow.Context) (conversion.State, error) {
+	c.awaitHandlers(ctx)
+	workflow.GetLogger(ctx).Info("continuing as new", "history_length", workflow.GetInfo(ctx).GetCurrentHistoryLength())
+	in := c.in
+	in.State = &c.state
+	in.Answers = c.answers
+	return conversion.State{}, workflow.NewContinueAsNewError(ctx, WorkflowName, in)
 }
 
 // awaitHandlers lets every Update in flight and every background activity
@@ -119,13 +158,41 @@ func (c *conv) load(ctx workflow.Context) error {
 	}
 	c.state.Load(snap.Opportunity, snap.CustomFields, snap.Remembered)
 	c.state.Touch(workflow.Now(ctx), c.idle)
+	c.publish(ctx)
 	return nil
 }
 
-// stepped records an accepted step.
+// stepped records an accepted step and shows it to operators.
 func (c *conv) stepped(ctx workflow.Context) {
 	c.steps++
 	c.state.Touch(workflow.Now(ctx), c.idle)
+	c.publish(ctx)
+}
+
+// answered returns what the current Update's id answered before, if it did.
+func (c *conv) answered(ctx workflow.Context) (conversion.State, bool) {
+	info := workflow.GetCurrentUpdateInfo(ctx)
+	if info == nil {
+		return conversion.State{}, false
+	}
+	for _, a := range c.answers {
+		if a.UpdateID == info.ID {
+			return a.State, true
+		}
+	}
+	return conversion.State{}, false
+}
+
+// answer keeps the current Update's answer, dropping the oldest.
+func (c *conv) answer(ctx workflow.Context) {
+	info := workflow.GetCurrentUpdateInfo(ctx)
+	if info == nil {
+		return
+	}
+	c.answers = append(c.answers, Answer{UpdateID: info.ID, State: c.state})
+	if len(c.answers) > maxAnswers {
+		c.answers = c.answers[len(c.answers)-maxAnswers:]
+	}
 }
 
 func (c *conv) today(ctx workflow.Context) string {

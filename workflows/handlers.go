@@ -20,28 +20,53 @@ func (c *conv) setup(ctx workflow.Context) error {
 		workflow.UpdateHandlerOptions{Validator: c.validateOpen}); err != nil {
 		return err
 	}
-	steps := []struct {
-		name      string
-		handler   any
-		validator any
-	}{
-		{UpdateMapping, c.setMapping, c.validateMapping},
-		{UpdateItems, c.setItems, c.validateItems},
-		{UpdateDraft, c.editDraft, c.validateDraft},
-		{UpdateSave, c.saveOrder, c.validateSave},
-		{UpdateClose, c.closeDecision, c.validateClose},
-		{UpdateBack, c.back, c.validateBack},
-	}
-	for _, s := range steps {
-		if err := workflow.SetUpdateHandlerWithOptions(ctx, s.name, s.handler,
-			workflow.UpdateHandlerOptions{Validator: s.validator}); err != nil {
+	for _, register := range []func(workflow.Context) error{
+		step(c, UpdateMapping, c.validateMapping, c.setMapping),
+		step(c, UpdateItems, c.validateItems, c.setItems),
+		step(c, UpdateDraft, c.validateDraft, c.editDraft),
+		step(c, UpdateSave, c.validateSave, c.saveOrder),
+		step(c, UpdateClose, c.validateClose, c.closeDecision),
+		step(c, UpdateBack, c.validateBack, c.back),
+	} {
+		if err := register(ctx); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// gate is the check every step's validator and handler start with.
+// step makes the registration of one step's Update. Every step answers the
+// conversion's new state, and runs the same way: an Update id answered
+// before (in an earlier run, before continue-as-new) gets its first answer
+// again; else validate, apply, then record the step.
+func step[R any](c *conv, name string, validate func(R) error, apply func(workflow.Context, R) error) func(workflow.Context) error {
+	handler := func(ctx workflow.Context, req R) (conversion.State, error) {
+		if st, ok := c.answered(ctx); ok {
+			return st, nil
+		}
+		if err := validate(req); err != nil {
+			return conversion.State{}, reject(err)
+		}
+		if err := apply(ctx, req); err != nil {
+			return conversion.State{}, reject(err)
+		}
+		c.stepped(ctx)
+		c.answer(ctx)
+		return c.state, nil
+	}
+	validator := func(ctx workflow.Context, req R) error {
+		if _, ok := c.answered(ctx); ok {
+			return nil
+		}
+		return reject(validate(req))
+	}
+	return func(ctx workflow.Context) error {
+		return workflow.SetUpdateHandlerWithOptions(ctx, name, handler,
+			workflow.UpdateHandlerOptions{Validator: validator})
+	}
+}
+
+// gate is the check every step starts with.
 func (c *conv) gate(req Request, a conversion.Action) error {
 	if !c.state.Loaded() {
 		return conversion.Refuse(conversion.KindWrongStep, "the conversion is still starting")
@@ -75,110 +100,70 @@ func (c *conv) open(ctx workflow.Context, req OpenRequest) (OpenResult, error) {
 	return OpenResult{Created: created, State: c.state}, nil
 }
 
-func (c *conv) validateMapping(ctx workflow.Context, req MappingRequest) error {
+func (c *conv) validateMapping(req MappingRequest) error {
 	if err := c.gate(req.Request, conversion.ActionMapping); err != nil {
-		return reject(err)
+		return err
 	}
-	return reject(c.state.ValidateMapping(req.Mapping))
+	return c.state.ValidateMapping(req.Mapping)
 }
 
-func (c *conv) setMapping(ctx workflow.Context, req MappingRequest) (conversion.State, error) {
-	if err := c.validateMapping(ctx, req); err != nil {
-		return conversion.State{}, err
-	}
+func (c *conv) setMapping(ctx workflow.Context, req MappingRequest) error {
 	if err := c.state.SetMapping(req.Mapping, c.today(ctx)); err != nil {
-		return conversion.State{}, reject(err)
+		return err
 	}
-	c.stepped(ctx)
 	c.rememberMapping(ctx, req.Mapping)
-	return c.state, nil
+	return nil
 }
 
-func (c *conv) validateItems(ctx workflow.Context, req ItemsRequest) error {
+func (c *conv) validateItems(req ItemsRequest) error {
 	if err := c.gate(req.Request, conversion.ActionItems); err != nil {
-		return reject(err)
+		return err
 	}
-	return reject(c.state.ValidatePicks(req.Items))
+	return c.state.ValidatePicks(req.Items)
 }
 
-func (c *conv) setItems(ctx workflow.Context, req ItemsRequest) (conversion.State, error) {
-	if err := c.validateItems(ctx, req); err != nil {
-		return conversion.State{}, err
-	}
-	if err := c.state.SetPicks(req.Items, c.today(ctx)); err != nil {
-		return conversion.State{}, reject(err)
-	}
-	c.stepped(ctx)
-	return c.state, nil
+func (c *conv) setItems(ctx workflow.Context, req ItemsRequest) error {
+	return c.state.SetPicks(req.Items, c.today(ctx))
 }
 
-func (c *conv) validateDraft(ctx workflow.Context, req DraftRequest) error {
+func (c *conv) validateDraft(req DraftRequest) error {
 	if err := c.gate(req.Request, conversion.ActionDraft); err != nil {
-		return reject(err)
+		return err
 	}
-	return reject(c.state.ValidatePatch(req.Patch))
+	return c.state.ValidatePatch(req.Patch)
 }
 
-func (c *conv) editDraft(ctx workflow.Context, req DraftRequest) (conversion.State, error) {
-	if err := c.validateDraft(ctx, req); err != nil {
-		return conversion.State{}, err
-	}
-	if err := c.state.ApplyPatch(req.Patch, c.today(ctx)); err != nil {
-		return conversion.State{}, reject(err)
-	}
-	c.stepped(ctx)
-	return c.state, nil
+func (c *conv) editDraft(ctx workflow.Context, req DraftRequest) error {
+	return c.state.ApplyPatch(req.Patch, c.today(ctx))
 }
 
-func (c *conv) validateSave(ctx workflow.Context, req Request) error {
+func (c *conv) validateSave(req Request) error {
 	if err := c.gate(req, conversion.ActionSave); err != nil {
-		return reject(err)
+		return err
 	}
-	return reject(c.state.ValidateSave())
+	return c.state.ValidateSave()
 }
 
-func (c *conv) saveOrder(ctx workflow.Context, req Request) (conversion.State, error) {
-	if err := c.validateSave(ctx, req); err != nil {
-		return conversion.State{}, err
-	}
-	if err := c.save(ctx); err != nil {
-		return conversion.State{}, err
-	}
-	c.stepped(ctx)
-	return c.state, nil
+func (c *conv) saveOrder(ctx workflow.Context, req Request) error {
+	return c.save(ctx)
 }
 
-func (c *conv) validateClose(ctx workflow.Context, req CloseRequest) error {
-	return reject(c.gate(req.Request, conversion.ActionCloseDecide))
+func (c *conv) validateClose(req CloseRequest) error {
+	return c.gate(req.Request, conversion.ActionCloseDecide)
 }
 
-func (c *conv) closeDecision(ctx workflow.Context, req CloseRequest) (conversion.State, error) {
-	if err := c.validateClose(ctx, req); err != nil {
-		return conversion.State{}, err
-	}
+func (c *conv) closeDecision(ctx workflow.Context, req CloseRequest) error {
 	c.state.Saving = true // no other step while the answer is carried out
-	err := c.decideClose(ctx, req.Close)
-	c.state.Saving = false
-	if err != nil {
-		return conversion.State{}, err
-	}
-	c.stepped(ctx)
-	return c.state, nil
+	defer func() { c.state.Saving = false }()
+	return c.decideClose(ctx, req.Close)
 }
 
-func (c *conv) validateBack(ctx workflow.Context, req Request) error {
-	return reject(c.gate(req, conversion.ActionBack))
+func (c *conv) validateBack(req Request) error {
+	return c.gate(req, conversion.ActionBack)
 }
 
-func (c *conv) back(ctx workflow.Context, req Request) (conversion.State, error) {
-	if err := c.validateBack(ctx, req); err != nil {
-		return conversion.State{}, err
-	}
-	if err := c.state.Back(); err != nil {
-		return conversion.State{}, reject(err)
-	}
-	c.stepped(ctx)
-	return c.state, nil
+func (c *conv) back(ctx workflow.Context, req Request) error {
+	return c.state.Back()
 }
 
 // listenForCancel ends the conversion on the cancel signal, at any step that

@@ -99,7 +99,7 @@ func runDev(ctx context.Context, cfg config, args []string) error {
 			return err
 		}
 	}
-	w, err := a.startWorker()
+	w, err := a.startWorker(ctx)
 	if err != nil {
 		return err
 	}

@@ -47,7 +47,10 @@ func (a *app) close() {
 
 // startWorker starts polling the task queue; stop it with Stop, which lets
 // the tasks it runs finish.
-func (a *app) startWorker() (sdkworker.Worker, error) {
+func (a *app) startWorker(ctx context.Context) (sdkworker.Worker, error) {
+	if err := worker.EnsureSearchAttributes(ctx, a.temporal, a.cfg.Temporal.Namespace); err != nil {
+		return nil, err
+	}
 	w := worker.New(a.temporal, a.cfg.Temporal.TaskQueue, a.store, sdkworker.Options{})
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start worker on task queue %s: %w", a.cfg.Temporal.TaskQueue, err)
@@ -117,7 +120,7 @@ func runWorker(ctx context.Context, cfg config, args []string) error {
 		return err
 	}
 	defer a.close()
-	w, err := a.startWorker()
+	w, err := a.startWorker(ctx)
 	if err != nil {
 		return err
 	}
