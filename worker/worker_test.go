@@ -84,14 +84,15 @@ func TestASaveRetriedAfterItsCommitMakesOneOrder(t *testing.T) {
 
 	sam := conversion.User{ID: demo.Sam, Name: "Sam Seller"}
 	id := workflows.WorkflowID(demo.Acme, demo.InitechRenewal)
-	state := open(t, queue, id, sam)
+	d := driver{t: t, c: temporalClient}
+	state := d.open(queue, id, sam)
 	actor := workflows.Request{Actor: sam.ID}
-	state = step(t, id, workflows.UpdateMapping, "", workflows.MappingRequest{Request: actor, Mapping: state.Mapping})
+	state = d.step(id, workflows.UpdateMapping, "", workflows.MappingRequest{Request: actor, Mapping: state.Mapping})
 	pick := []conversion.Pick{{OpportunityItemID: state.Opportunity.Items[0].ID, Quantity: state.Opportunity.Items[0].Remaining}}
-	step(t, id, workflows.UpdateItems, "", workflows.ItemsRequest{Request: actor, Items: pick})
+	d.step(id, workflows.UpdateItems, "", workflows.ItemsRequest{Request: actor, Items: pick})
 
-	first := step(t, id, workflows.UpdateSave, "save-once", actor)
-	again := step(t, id, workflows.UpdateSave, "save-once", actor)
+	first := d.step(id, workflows.UpdateSave, "save-once", actor)
+	again := d.step(id, workflows.UpdateSave, "save-once", actor)
 	require.Equal(t, first.Order, again.Order, "the same Update id answers the same")
 	require.Equal(t, conversion.StepClosePrompt, first.Step)
 
@@ -103,13 +104,20 @@ func TestASaveRetriedAfterItsCommitMakesOneOrder(t *testing.T) {
 	require.EqualValues(t, 1, count, "exactly one order")
 }
 
-func open(t *testing.T, queue, id string, u conversion.User) conversion.State {
+// driver sends a conversion its steps straight through the SDK client.
+type driver struct {
+	t *testing.T
+	c client.Client
+}
+
+func (d driver) open(queue, id string, u conversion.User) conversion.State {
+	t := d.t
 	t.Helper()
 	ctx := context.Background()
-	op := temporalClient.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
+	op := d.c.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
 		ID: id, TaskQueue: queue, WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 	}, workflows.WorkflowName, workflows.Input{OrganizationID: demo.Acme, OpportunityID: demo.InitechRenewal, StartedBy: u})
-	handle, err := temporalClient.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
+	handle, err := d.c.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: op,
 		UpdateOptions: client.UpdateWorkflowOptions{UpdateName: workflows.UpdateOpen, WaitForStage: client.WorkflowUpdateStageCompleted,
 			Args: []any{workflows.OpenRequest{Actor: u}}},
@@ -120,14 +128,23 @@ func open(t *testing.T, queue, id string, u conversion.User) conversion.State {
 	return res.State
 }
 
-func step(t *testing.T, id, name, updateID string, arg any) conversion.State {
+func (d driver) step(id, name, updateID string, arg any) conversion.State {
+	t := d.t
 	t.Helper()
 	ctx := context.Background()
-	handle, err := temporalClient.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+	handle, err := d.c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID: id, UpdateName: name, UpdateID: updateID, WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{arg},
 	})
 	require.NoError(t, err)
 	var s conversion.State
 	require.NoError(t, handle.Get(ctx, &s))
 	return s
+}
+
+// runID is the id of the conversion's current run.
+func (d driver) runID(id string) string {
+	d.t.Helper()
+	desc, err := d.c.DescribeWorkflowExecution(context.Background(), id, "")
+	require.NoError(d.t, err)
+	return desc.GetWorkflowExecutionInfo().GetExecution().GetRunId()
 }

@@ -102,10 +102,15 @@ func (o *outcome) refusal(t *testing.T) *conversion.Error {
 
 // send schedules an Update a minute after the previous one; check runs on its answer.
 func (h *harness) send(name string, arg any, check func(*outcome)) {
+	h.sendWithID(name, "", arg, check)
+}
+
+// sendWithID is send with the Update id a client's Idempotency-Key makes.
+func (h *harness) sendWithID(name, id string, arg any, check func(*outcome)) {
 	h.at += time.Minute
 	h.env.RegisterDelayedCallback(func() {
 		o := &outcome{}
-		h.env.UpdateWorkflow(name, "", &testsuite.TestUpdateCallback{
+		h.env.UpdateWorkflow(name, id, &testsuite.TestUpdateCallback{
 			OnReject: func(err error) { o.rejected, o.err = true, err; check(o) },
 			OnAccept: func() {},
 			OnComplete: func(result any, err error) {
