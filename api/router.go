@@ -25,6 +25,7 @@ func (s *Server) router() *gin.Engine {
 	v1.GET("/opportunities/:id", s.handle(s.getOpportunity))
 	v1.GET("/orders/:id", s.handle(s.getOrder))
 
+	v1.GET("/conversions", s.handle(s.listConversions))
 	v1.POST("/opportunities/:id/conversion", s.handle(s.startConversion))
 	v1.GET("/opportunities/:id/conversion", s.handle(s.getConversion))
 	v1.DELETE("/opportunities/:id/conversion", s.handle(s.cancelConversion))
