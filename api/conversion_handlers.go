@@ -40,6 +40,7 @@ func (s *Server) startConversion(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	wid := noteWorkflow(c, workflows.WorkflowID(u.OrganizationID, oppID))
 	ctx := c.Request.Context()
 	opp, err := s.store.OpportunitySnapshot(ctx, u.OrganizationID, oppID)
 	if errors.Is(err, crm.ErrNotFound) {
@@ -51,7 +52,6 @@ func (s *Server) startConversion(c *gin.Context) error {
 	if refusal := opp.Convertible(); refusal != nil {
 		// The caller's own conversion under way stays reachable even when
 		// nothing remains to convert, its order being saved already.
-		wid := workflows.WorkflowID(u.OrganizationID, oppID)
 		if st, err := s.activeState(ctx, wid); err == nil && st.StartedBy.ID == u.ID {
 			return writeConversion(c, http.StatusOK, st)
 		}

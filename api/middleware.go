@@ -78,6 +78,9 @@ func (s *Server) observe(c *gin.Context) {
 	if u := callerOrNil(c); u != nil {
 		attrs = append(attrs, "user_id", u.ID)
 	}
+	if wid := c.GetString(workflowIDKey); wid != "" {
+		attrs = append(attrs, "workflow_id", wid)
+	}
 	s.log.InfoContext(c.Request.Context(), "request", attrs...)
 }
 

@@ -40,7 +40,17 @@ func conversionID(c *gin.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return workflows.WorkflowID(callerOf(c).OrganizationID, oppID), nil
+	return noteWorkflow(c, workflows.WorkflowID(callerOf(c).OrganizationID, oppID)), nil
+}
+
+// workflowIDKey holds, in the request's context, the id of the conversion
+// the request acts on, for the access log.
+const workflowIDKey = "crmconvert.workflow_id"
+
+// noteWorkflow records the conversion a request acts on, for the access log.
+func noteWorkflow(c *gin.Context, workflowID string) string {
+	c.Set(workflowIDKey, workflowID)
+	return workflowID
 }
 
 // ifMatch reads If-Match: "<version>" (or a bare version); nil when absent or *.
