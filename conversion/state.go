@@ -234,8 +234,8 @@ func (s *State) ValidatePatch(p DraftPatch) error {
 		}
 	}
 	left := 0
-	for _, keep := range picked {
-		if keep {
+	for _, id := range sortedKeys(picked) {
+		if picked[id] {
 			left++
 		}
 	}
@@ -256,8 +256,8 @@ func (s *State) ApplyPatch(p DraftPatch, today string) error {
 	if s.HeaderEdits == nil {
 		s.HeaderEdits = map[string]string{}
 	}
-	for k, v := range p.Header {
-		s.HeaderEdits[k] = v
+	for _, k := range sortedKeys(p.Header) {
+		s.HeaderEdits[k] = p.Header[k]
 	}
 	if s.LineEdits == nil {
 		s.LineEdits = map[string]LineEdit{}
