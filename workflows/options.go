@@ -30,6 +30,22 @@ var writeOptions = workflow.ActivityOptions{
 	},
 }
 
+// localReadOptions are for reading the opportunity in the worker itself:
+// retried for a minute, after which the conversion cannot start (the API
+// answers 503 and the user may try again).
+var localReadOptions = workflow.LocalActivityOptions{
+	StartToCloseTimeout:    10 * time.Second,
+	ScheduleToCloseTimeout: time.Minute,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:    200 * time.Millisecond,
+		BackoffCoefficient: 2,
+		MaximumInterval:    5 * time.Second,
+	},
+}
+
+// loadSnapshotActivity is the registered name of activities.Activities.LoadSnapshot.
+const loadSnapshotActivity = "LoadSnapshot"
+
 func withOptions(ctx workflow.Context, o workflow.ActivityOptions) workflow.Context {
 	return workflow.WithActivityOptions(ctx, o)
 }
