@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/workflow"
+)
+
+// The baselines take as many round trips per conversion as ours: open,
+// mapping, items, draft, save, close decision.
+const stepsPerConversion = 6
+
+// floorWorkflow is the least a Temporal workflow can do per step: an Update
+// answered at once, with no validation, no activity, no database.
+func floorWorkflow(ctx workflow.Context) (int, error) {
+	steps := 0
+	if err := workflow.SetUpdateHandler(ctx, "step", func(ctx workflow.Context) (int, error) {
+		steps++
+		return steps, nil
+	}); err != nil {
+		return 0, err
+	}
+	err := workflow.Await(ctx, func() bool { return steps >= stepsPerConversion && workflow.AllHandlersFinished(ctx) })
+	return steps, err
+}
+
+// floorConversion drives floorWorkflow: Update-With-Start, then Updates.
+func floorConversion(ctx context.Context, c client.Client, queue string, rec *recorder) error {
+	id := "floor-" + uuid.NewString()
+	start := time.Now()
+	op := c.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
+		ID: id, TaskQueue: queue, WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+	}, floorWorkflow)
+	h, err := c.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
+		StartWorkflowOperation: op,
+		UpdateOptions:          client.UpdateWorkflowOptions{UpdateName: "step", WaitForStage: client.WorkflowUpdateStageCompleted},
+	})
+	if err == nil {
+		err = h.Get(ctx, nil)
+	}
+	if err != nil {
+		return err
+	}
+	rec.step(time.Since(start))
+	for range stepsPerConversion - 1 {
+		start := time.Now()
+		h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: "step", WaitForStage: client.WorkflowUpdateStageCompleted})
+		if err == nil {
+			err = h.Get(ctx, nil)
+		}
+		if err != nil {
+			return err
+		}
+		rec.step(time.Since(start))
+	}
+	return nil
+}
+
+// pollWorkflow is the signal-and-poll pattern of Temporal's order
+// management reference app: a step is a signal, and the client polls a
+// query until the state shows it.
+func pollWorkflow(ctx workflow.Context) (int, error) {
+	steps := 0
+	if err := workflow.SetQueryHandler(ctx, "state", func() (int, error) { return steps, nil }); err != nil {
+		return 0, err
+	}
+	ch := workflow.GetSignalChannel(ctx, "step")
+	for steps < stepsPerConversion {
+		ch.Receive(ctx, nil)
+		steps++
+	}
+	return steps, nil
+}
+
+// pollInterval is how often the signal-and-poll client asks; shorter than
+// browsers usually poll, which favours the pattern.
+const pollInterval = 20 * time.Millisecond
+
+func pollConversion(ctx context.Context, c client.Client, queue string, rec *recorder) error {
+	id := "poll-" + uuid.NewString()
+	for step := 1; step <= stepsPerConversion; step++ {
+		start := time.Now()
+		var err error
+		if step == 1 {
+			_, err = c.SignalWithStartWorkflow(ctx, id, "step", nil, client.StartWorkflowOptions{ID: id, TaskQueue: queue}, pollWorkflow)
+		} else {
+			err = c.SignalWorkflow(ctx, id, "", "step", nil)
+		}
+		if err != nil {
+			return err
+		}
+		if err := waitForStep(ctx, c, id, step); err != nil {
+			return err
+		}
+		rec.step(time.Since(start))
+	}
+	return nil
+}
+
+func waitForStep(ctx context.Context, c client.Client, id string, step int) error {
+	for {
+		v, err := c.QueryWorkflow(ctx, id, "", "state")
+		if err != nil {
+			return err
+		}
+		var seen int
+		if err := v.Get(&seen); err != nil {
+			return err
+		}
+		if seen >= step {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("step %d of %s not seen: %w", step, id, ctx.Err())
+		case <-time.After(pollInterval):
+		}
+	}
+}

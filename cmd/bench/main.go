@@ -1,0 +1,65 @@
+// Command bench measures what a conversion step costs, side by side in one
+// run on one machine: (a) the floor, a minimal workflow answering the same
+// number of Updates straight through the SDK client; (b) the same steps as
+// signals, each followed by polling a query until the state shows it; (c)
+// ours, whole conversions through the HTTP API with JWT, PostgreSQL and the
+// real workflow, ending with the order saved and the close prompt answered.
+// BENCHMARKS.md gives the method and the figures.
+//
+//	go run ./cmd/bench                      levels 1, 8, 32
+//	go run ./cmd/bench -smoke               a few seconds, as CI runs it
+//	go run ./cmd/bench -scale 10000         memory and resume at scale
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+)
+
+// The modes, as the table names them.
+const (
+	modeFloor = "floor"
+	modePoll  = "signal+poll"
+	modeOurs  = "ours"
+)
+
+type options struct {
+	levels      []int
+	conversions int // per user and level
+	scale       int
+	cacheSize   int
+	cpuProfile  string
+}
+
+func main() {
+	gin.SetMode(gin.ReleaseMode)
+	var o options
+	levels := flag.String("levels", "1,8,32", "concurrent users, comma-separated")
+	flag.IntVar(&o.conversions, "conversions", 10, "conversions per user at each level")
+	smoke := flag.Bool("smoke", false, "a seconds-long run: levels 1,2 with 2 conversions each")
+	flag.IntVar(&o.scale, "scale", 0, "instead: leave this many conversions half-finished and measure memory and resuming")
+	flag.IntVar(&o.cacheSize, "cache", 0, "with -scale: the worker's sticky workflow cache size (0: the SDK's default)")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run")
+	flag.Parse()
+	if *smoke {
+		*levels, o.conversions = "1,2", 2
+	}
+	for _, l := range strings.Split(*levels, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(l))
+		if err != nil || n < 1 {
+			fmt.Fprintln(os.Stderr, "bench: -levels takes positive numbers")
+			os.Exit(2)
+		}
+		o.levels = append(o.levels, n)
+	}
+	if err := run(context.Background(), o, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}

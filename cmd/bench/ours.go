@@ -1,0 +1,85 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+)
+
+// httpUser is one simulated salesperson speaking to the API.
+type httpUser struct {
+	base   string
+	token  string
+	client *http.Client
+}
+
+// call sends one request and checks its status; its latency is a step's.
+func (u *httpUser) call(ctx context.Context, method, path string, body any, want int) (map[string]any, error) {
+	var r io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		r = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.base+path, r)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+u.token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := u.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != want {
+		return nil, fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, raw)
+	}
+	var out map[string]any
+	return out, json.Unmarshal(raw, &out)
+}
+
+var benchMapping = map[string]any{"mapping": []map[string]string{
+	{"source": "opportunity.name", "target": "order.title"},
+	{"source": "opportunity.customer_id", "target": "order.customer_id"},
+	{"source": "opportunity.currency", "target": "order.currency"},
+	{"source": "opportunity.payment_terms", "target": "order.payment_terms"},
+}}
+
+// convert runs one whole conversion through the HTTP API: start, the three
+// steps, save, and the close prompt answered.
+func (u *httpUser) convert(ctx context.Context, opp, item string, rec *recorder) error {
+	path := "/v1/opportunities/" + opp + "/conversion"
+	steps := []struct {
+		method, path string
+		body         any
+		want         int
+	}{
+		{http.MethodPost, path, nil, http.StatusCreated},
+		{http.MethodPut, path + "/mapping", benchMapping, http.StatusOK},
+		{http.MethodPut, path + "/items", map[string]any{"items": []map[string]string{{"opportunity_item_id": item, "quantity": "1"}}}, http.StatusOK},
+		{http.MethodPatch, path + "/draft", map[string]any{"notes": "benchmark"}, http.StatusOK},
+		{http.MethodPost, path + "/save", nil, http.StatusOK},
+		{http.MethodPost, path + "/close-decision", map[string]any{"close": true}, http.StatusOK},
+	}
+	for _, s := range steps {
+		start := time.Now()
+		if _, err := u.call(ctx, s.method, s.path, s.body, s.want); err != nil {
+			return err
+		}
+		rec.step(time.Since(start))
+	}
+	return nil
+}

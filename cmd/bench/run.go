@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"runtime/pprof"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/crmconvert/crmconvert/api"
+)
+
+func run(ctx context.Context, o options, out io.Writer) error {
+	if o.scale > 0 {
+		return runScale(ctx, o, out)
+	}
+	users := slices.Max(o.levels)
+	s, err := startStack(ctx, benchData(users, o.conversions*len(o.levels)))
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	fmt.Fprintf(out, "bench: levels %v, %d conversions per user per level, %d steps each\n", o.levels, o.conversions, stepsPerConversion)
+
+	httpClient := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}, Timeout: time.Minute}
+	var results []result
+	for li, level := range o.levels {
+		for _, mode := range []string{modeFloor, modePoll, modeOurs} {
+			rec := &recorder{}
+			start := time.Now()
+			var wg sync.WaitGroup
+			for u := range level {
+				user := s.data.Users[u]
+				opps := s.opportunitiesOf(user.ID)[li*o.conversions : (li+1)*o.conversions]
+				token, err := api.IssueToken(benchSecret, user.ID, time.Hour)
+				if err != nil {
+					return err
+				}
+				hu := &httpUser{base: s.apiURL, token: token, client: httpClient}
+				wg.Go(func() {
+					for _, opp := range opps {
+						var err error
+						switch mode {
+						case modeFloor:
+							err = floorConversion(ctx, s.temporal, queueBaselines, rec)
+						case modePoll:
+							err = pollConversion(ctx, s.temporal, queueBaselines, rec)
+						case modeOurs:
+							err = hu.convert(ctx, opp.ID, opp.Items[0].ID, rec)
+						}
+						rec.done(err)
+					}
+				})
+			}
+			wg.Wait()
+			r := rec.result(mode, level, time.Since(start))
+			fmt.Fprintf(out, "  %-12s %3d users: p50 %s ms, %.1f conversions/s, %d errors\n", mode, level, ms(r.p50), r.perSecond, r.errors)
+			results = append(results, r)
+		}
+	}
+	printTable(out, results)
+	for _, r := range results {
+		if r.errors > 0 {
+			return fmt.Errorf("%d errors in %s at %d users", r.errors, r.mode, r.users)
+		}
+	}
+	return nil
+}

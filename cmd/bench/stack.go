@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/uptrace/bun"
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/crmconvert/crmconvert/api"
+	"github.com/crmconvert/crmconvert/crm"
+	"github.com/crmconvert/crmconvert/crm/demo"
+	"github.com/crmconvert/crmconvert/devstack"
+	"github.com/crmconvert/crmconvert/worker"
+)
+
+// Task queues of the benchmark's workers.
+const (
+	queueOurs      = "bench-conversion"
+	queueBaselines = "bench-baselines"
+)
+
+var benchSecret = []byte("bench-secret")
+
+// stack is everything a benchmark runs against, in this process but for the
+// two servers: PostgreSQL and the Temporal dev server (in memory).
+type stack struct {
+	db       *bun.DB
+	data     *crm.SeedData
+	temporal client.Client
+	apiURL   string
+	stop     []func()
+}
+
+func (s *stack) close() {
+	for i := len(s.stop) - 1; i >= 0; i-- {
+		s.stop[i]()
+	}
+}
+
+func startStack(ctx context.Context, data *crm.SeedData) (*stack, error) {
+	s := &stack{data: data}
+	dir, err := os.MkdirTemp("", "bench-*")
+	if err != nil {
+		return nil, err
+	}
+	_ = os.Chmod(dir, 0o711) // the server runs as the postgres user when we are root
+	s.stop = append(s.stop, func() { _ = os.RemoveAll(dir) })
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+
+	pg, err := devstack.StartPostgres(ctx, devstack.PostgresOptions{Dir: filepath.Join(dir, "pg"), Logger: quiet})
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	s.stop = append(s.stop, func() { _ = pg.Stop(context.Background()) })
+	if s.db, err = crm.Open(ctx, pg.URL()); err != nil {
+		s.close()
+		return nil, err
+	}
+	s.stop = append(s.stop, func() { s.db.Close() })
+	store := crm.NewStore(s.db)
+	if err := crm.Migrate(ctx, s.db); err != nil {
+		s.close()
+		return nil, err
+	}
+	if err := store.Seed(ctx, data); err != nil {
+		s.close()
+		return nil, fmt.Errorf("seed: %w", err)
+	}
+
+	srv, err := devstack.StartTemporal(ctx, devstack.TemporalOptions{UIPort: -1, Logger: quiet})
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	s.stop = append(s.stop, func() { _ = srv.Stop(context.Background()) })
+	if s.temporal, err = client.Dial(client.Options{HostPort: srv.Address(), Logger: tlog.NewStructuredLogger(quiet)}); err != nil {
+		s.close()
+		return nil, err
+	}
+	s.stop = append(s.stop, s.temporal.Close)
+	if err := worker.EnsureSearchAttributes(ctx, s.temporal, "default"); err != nil {
+		s.close()
+		return nil, err
+	}
+
+	ours := worker.New(s.temporal, queueOurs, store, sdkworker.Options{})
+	baselines := sdkworker.New(s.temporal, queueBaselines, sdkworker.Options{})
+	baselines.RegisterWorkflowWithOptions(floorWorkflow, workflow.RegisterOptions{Name: "Floor"})
+	baselines.RegisterWorkflowWithOptions(pollWorkflow, workflow.RegisterOptions{Name: "SignalPoll"})
+	for _, w := range []sdkworker.Worker{ours, baselines} {
+		if err := w.Start(); err != nil {
+			s.close()
+			return nil, err
+		}
+		s.stop = append(s.stop, w.Stop)
+	}
+
+	handler := api.New(api.Config{JWTSecret: benchSecret, TaskQueue: queueOurs, RequestTimeout: time.Minute},
+		api.Deps{Store: store, Temporal: s.temporal, Logger: quiet}).Handler()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	s.stop = append(s.stop, func() { _ = hs.Close() })
+	s.apiURL = "http://" + ln.Addr().String()
+	return s, nil
+}
+
+// users are the generated users, with their opportunities in order.
+func (s *stack) opportunitiesOf(userID string) []crm.SeedOpportunity {
+	var out []crm.SeedOpportunity
+	for _, o := range s.data.Opportunities {
+		if o.OwnerID == userID {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func benchData(users, opportunitiesPerUser int) *crm.SeedData {
+	return demo.Generate(demo.Generated{Organization: "Bench", Users: users, OpportunitiesPerUser: opportunitiesPerUser})
+}

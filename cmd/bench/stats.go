@@ -1,0 +1,107 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+	"time"
+)
+
+// recorder collects step latencies and counts of one mode at one level.
+type recorder struct {
+	mu          sync.Mutex
+	steps       []time.Duration
+	conversions int
+	errors      int
+	firstErr    error
+}
+
+func (r *recorder) step(d time.Duration) {
+	r.mu.Lock()
+	r.steps = append(r.steps, d)
+	r.mu.Unlock()
+}
+
+func (r *recorder) done(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err != nil {
+		r.errors++
+		if r.firstErr == nil {
+			r.firstErr = err
+		}
+		return
+	}
+	r.conversions++
+}
+
+// result is what one mode measured at one level.
+type result struct {
+	mode        string
+	users       int
+	p50         time.Duration
+	p95         time.Duration
+	p99         time.Duration
+	perSecond   float64
+	conversions int
+	errors      int
+	firstErr    error
+}
+
+func (r *recorder) result(mode string, users int, took time.Duration) result {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := slices.Clone(r.steps)
+	slices.Sort(s)
+	return result{
+		mode: mode, users: users,
+		p50: percentile(s, 50), p95: percentile(s, 95), p99: percentile(s, 99),
+		perSecond:   float64(r.conversions) / took.Seconds(),
+		conversions: r.conversions, errors: r.errors, firstErr: r.firstErr,
+	}
+}
+
+func percentile(sorted []time.Duration, p int) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := (len(sorted)*p + 99) / 100
+	return sorted[max(0, min(i-1, len(sorted)-1))]
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f", float64(d.Microseconds())/1000) }
+
+// printTable prints the results and, per level, the ratios of ours to the others.
+func printTable(w io.Writer, results []result) {
+	fmt.Fprintf(w, "\n%-14s %6s %9s %9s %9s %10s %6s %7s\n", "mode", "users", "p50 ms", "p95 ms", "p99 ms", "conv/s", "conv", "errors")
+	for _, r := range results {
+		fmt.Fprintf(w, "%-14s %6d %9s %9s %9s %10.2f %6d %7d\n", r.mode, r.users, ms(r.p50), ms(r.p95), ms(r.p99), r.perSecond, r.conversions, r.errors)
+	}
+	byKey := map[string]result{}
+	var levels []int
+	for _, r := range results {
+		byKey[fmt.Sprint(r.mode, r.users)] = r
+		if !slices.Contains(levels, r.users) {
+			levels = append(levels, r.users)
+		}
+	}
+	fmt.Fprintf(w, "\n%6s %16s %16s %16s\n", "users", "ours/floor p50", "ours/floor cps", "ours/poll p50")
+	for _, u := range levels {
+		ours, floor, poll := byKey[fmt.Sprint(modeOurs, u)], byKey[fmt.Sprint(modeFloor, u)], byKey[fmt.Sprint(modePoll, u)]
+		fmt.Fprintf(w, "%6d %16s %16s %16s\n", u, ratio(float64(ours.p50), float64(floor.p50)),
+			ratio(ours.perSecond, floor.perSecond), ratio(float64(ours.p50), float64(poll.p50)))
+	}
+	for _, r := range results {
+		if r.firstErr != nil {
+			fmt.Fprintf(w, "first error of %s at %d users: %v\n", r.mode, r.users, r.firstErr)
+		}
+	}
+}
+
+func ratio(a, b float64) string {
+	if b == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2fx", a/b)
+}
