@@ -160,8 +160,6 @@ func (c *conv) load(ctx workflow.Context) error {
 	if workflow.GetVersion(ctx, versionLocalSnapshot, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		err = workflow.ExecuteActivity(withOptions(ctx, readOptions), c.act.LoadSnapshot, in).Get(ctx, &snap)
 	} else {
-		// By name: a local activity given a method value would run it on
-		// this nil receiver instead of the worker's registered Activities.
 		lctx := workflow.WithLocalActivityOptions(ctx, localReadOptions)
 		err = workflow.ExecuteLocalActivity(lctx, loadSnapshotActivity, in).Get(ctx, &snap)
 	}
@@ -244,7 +242,7 @@ func (c *conv) rememberMapping(ctx workflow.Context, m conversion.Mapping) {
 func (c *conv) save(ctx workflow.Context) error {
 	c.state.Saving = true
 	var saved crm.SavedOrder
-	err := workflow.ExecuteActivity(withOptions(ctx, writeOptions), c.act.SaveOrder, crm.NewOrder{
+	err := c.write(ctx, saveOrderActivity, c.act.SaveOrder, crm.NewOrder{
 		ConversionKey:  c.conversionKey(ctx),
 		OrganizationID: c.state.OrganizationID,
 		OpportunityID:  c.state.OpportunityID,
@@ -259,6 +257,21 @@ func (c *conv) save(ctx workflow.Context) error {
 	return nil
 }
 
+// versionLocalWrites marks the change that runs the save and the close as
+// local activities: the step's answer then waits for one workflow task
+// instead of an activity task and a second workflow task. Both writes are
+// idempotent, so running again after a worker crash is as safe as before.
+const versionLocalWrites = "writes-as-local-activities"
+
+// write runs a write activity: locally on this worker since
+// versionLocalWrites, as an ordinary activity for runs started before.
+func (c *conv) write(ctx workflow.Context, name string, method any, arg any) workflow.Future {
+	if workflow.GetVersion(ctx, versionLocalWrites, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return workflow.ExecuteActivity(withOptions(ctx, writeOptions), method, arg)
+	}
+	return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, localWriteOptions), name, arg)
+}
+
 // decideClose records the answer to the close prompt, closing the opportunity on a yes.
 func (c *conv) decideClose(ctx workflow.Context, close bool) error {
 	if !close {
@@ -266,7 +279,7 @@ func (c *conv) decideClose(ctx workflow.Context, close bool) error {
 		return nil
 	}
 	var res crm.CloseResult
-	err := workflow.ExecuteActivity(withOptions(ctx, writeOptions), c.act.CloseOpportunity, crm.CloseOpportunity{
+	err := c.write(ctx, closeOpportunityActivity, c.act.CloseOpportunity, crm.CloseOpportunity{
 		OrganizationID: c.state.OrganizationID,
 		OpportunityID:  c.state.OpportunityID,
 		UserID:         c.state.StartedBy.ID,

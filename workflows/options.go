@@ -43,8 +43,27 @@ var localReadOptions = workflow.LocalActivityOptions{
 	},
 }
 
-// loadSnapshotActivity is the registered name of activities.Activities.LoadSnapshot.
-const loadSnapshotActivity = "LoadSnapshot"
+// localWriteOptions are for the save and the close run in the worker: like
+// writeOptions, retried with backoff for as long as the database needs
+// (retries past a minute wait on a workflow timer, not in the task).
+var localWriteOptions = workflow.LocalActivityOptions{
+	StartToCloseTimeout:    30 * time.Second,
+	ScheduleToCloseTimeout: 7 * 24 * time.Hour,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:    500 * time.Millisecond,
+		BackoffCoefficient: 2,
+		MaximumInterval:    30 * time.Second,
+	},
+}
+
+// The registered names of the activities run locally: a local activity
+// given a method value would run it on the workflow's nil receiver instead
+// of the worker's registered Activities.
+const (
+	loadSnapshotActivity     = "LoadSnapshot"
+	saveOrderActivity        = "SaveOrder"
+	closeOpportunityActivity = "CloseOpportunity"
+)
 
 func withOptions(ctx workflow.Context, o workflow.ActivityOptions) workflow.Context {
 	return workflow.WithActivityOptions(ctx, o)
