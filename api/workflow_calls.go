@@ -96,6 +96,8 @@ func (s *Server) open(ctx context.Context, u *crm.User, opp *conversion.Opportun
 		TaskQueue:                s.cfg.TaskQueue,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		StaticSummary:            fmt.Sprintf("Convert %s %s for %s", opp.Number, opp.Name, u.Name),
+		StaticDetails: fmt.Sprintf("Opportunity **%s** %s of customer %s, owned by %s, %d items. Started by %s (user %s).",
+			opp.Number, opp.Name, opp.CustomerName, opp.OwnerName, len(opp.Items), u.Name, u.ID),
 	}, workflows.WorkflowName, workflows.Input{
 		OrganizationID: u.OrganizationID,
 		OpportunityID:  opp.ID,

@@ -21,8 +21,12 @@ func Describe(s *State) string {
 	case s.Step == StepProducts:
 		return fmt.Sprintf("Step 2 of 4: waiting for %s to pick the products of %s. Expires %s if left idle.", who, opp, expires)
 	case s.Step == StepDraft:
-		return fmt.Sprintf("Step 3 of 4: waiting for %s to edit and save the order (%d lines, total %s %s). Expires %s if left idle.",
-			who, len(s.Draft.Lines), s.Draft.Totals.Total.StringFixed(MinorUnits(s.Draft.Currency())), s.Draft.Currency(), expires)
+		lines := "1 line"
+		if n := len(s.Draft.Lines); n != 1 {
+			lines = fmt.Sprintf("%d lines", n)
+		}
+		return fmt.Sprintf("Step 3 of 4: waiting for %s to edit and save the order (%s, total %s %s). Expires %s if left idle.",
+			who, lines, s.Draft.Totals.Total.StringFixed(MinorUnits(s.Draft.Currency())), s.Draft.Currency(), expires)
 	case s.Step == StepClosePrompt:
 		return fmt.Sprintf("Step 4 of 4: order %s saved; waiting for %s to answer whether to close %s as won. Expires %s if left idle.",
 			s.Order.Number, who, opp, expires)

@@ -96,7 +96,10 @@ func (c *conv) run(ctx workflow.Context) (conversion.State, error) {
 		stepped := false
 		if wait := c.state.ExpiresAt.Sub(workflow.Now(ctx)); wait > 0 {
 			var err error
-			stepped, err = workflow.AwaitWithTimeout(ctx, wait, func() bool {
+			stepped, err = workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{
+				Timeout:      wait,
+				TimerOptions: workflow.TimerOptions{Summary: "idle expiry: waiting for " + c.state.StartedBy.Name + "'s next step"},
+			}, func() bool {
 				return c.steps != seen || c.state.Step.Ended() || c.continueAsNewSuggested(ctx)
 			})
 			if err != nil {
