@@ -39,7 +39,7 @@ func closeOpportunity(ctx context.Context, tx bun.Tx, c CloseOpportunity) (Close
 	if err != nil {
 		return CloseResult{}, err
 	}
-	if user.ID != opp.OwnerID && !user.IsAdmin() {
+	if !mayCloseAs(user, opp.OwnerID) {
 		return CloseResult{}, conversion.Refuse(conversion.KindForbidden,
 			"only the owner of opportunity %s or an admin may close it", opp.Number)
 	}
@@ -74,4 +74,10 @@ func closeOpportunity(ctx context.Context, tx bun.Tx, c CloseOpportunity) (Close
 		return CloseResult{}, err
 	}
 	return CloseResult{Closed: true}, nil
+}
+
+// mayCloseAs is the rule of SPEC 3 on who may close an opportunity: its
+// owner, or an admin. Closing also needs the opportunity to be open.
+func mayCloseAs(u *User, ownerID string) bool {
+	return u.ID == ownerID || u.IsAdmin()
 }

@@ -185,22 +185,31 @@ func insertOrder(ctx context.Context, tx bun.Tx, order *orderRow, lines []*order
 // savedOrder finds the order a conversion wrote before, if any, and says
 // whether its creator may close the conversion's opportunity now.
 func savedOrder(ctx context.Context, db bun.IDB, o NewOrder) (SavedOrder, bool, error) {
-	var saved SavedOrder
+	var row struct {
+		ID          string `bun:"id"`
+		Number      string `bun:"number"`
+		CreatorID   string `bun:"creator_id"`
+		CreatorRole string `bun:"creator_role"`
+		OppStatus   string `bun:"opp_status"`
+		OppOwnerID  string `bun:"opp_owner_id"`
+	}
 	err := db.NewRaw(`
-		SELECT ord.id, ord.number,
-		       coalesce(opp.status = 'open' AND (opp.owner_id = u.id OR u.role = 'admin'), false) AS may_close
+		SELECT ord.id, ord.number, u.id AS creator_id, u.role AS creator_role,
+		       opp.status AS opp_status, opp.owner_id AS opp_owner_id
 		FROM orders ord
 		JOIN users u ON u.id = ord.created_by
 		LEFT JOIN opportunities opp ON opp.id = ? AND opp.organization_id = ord.organization_id
 		WHERE ord.conversion_key = ? AND ord.organization_id = ?`,
-		o.OpportunityID, o.ConversionKey, o.OrganizationID).Scan(ctx, &saved)
+		o.OpportunityID, o.ConversionKey, o.OrganizationID).Scan(ctx, &row)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return SavedOrder{}, false, nil
 	case err != nil:
 		return SavedOrder{}, false, fmt.Errorf("look for the order of conversion %s: %w", o.ConversionKey, err)
 	}
-	return saved, true, nil
+	opp := lockedOpportunity{Status: row.OppStatus, OwnerID: row.OppOwnerID}
+	creator := User{ID: row.CreatorID, Role: row.CreatorRole}
+	return SavedOrder{ID: row.ID, Number: row.Number, MayClose: opp.mayClose(&creator)}, true, nil
 }
 
 // lineChange is an order line as the change log records it.

@@ -17,10 +17,22 @@ func validID(id string) bool {
 	return err == nil
 }
 
+// NotFoundError is ErrNotFound naming what was not found: an object that
+// does not exist in the caller's organization.
+type NotFoundError struct {
+	Object string // "order", "opportunity", "user", ...
+	ID     string
+}
+
+func (e *NotFoundError) Error() string { return e.Object + " " + e.ID + ": " + ErrNotFound.Error() }
+
+// Unwrap makes errors.Is(err, ErrNotFound) true.
+func (e *NotFoundError) Unwrap() error { return ErrNotFound }
+
 // notFound is the error for an object that does not exist in the caller's
 // organization.
 func notFound(object, id string) error {
-	return fmt.Errorf("%s %s: %w", object, id, ErrNotFound)
+	return &NotFoundError{Object: object, ID: id}
 }
 
 // noRows turns sql.ErrNoRows into notFound, and wraps any other error.

@@ -110,14 +110,16 @@ type itemRow struct {
 
 // selectItems reads an opportunity's items in one query. An item's taken
 // quantity is what the lines of orders made from it hold; cancelled orders
-// took nothing, so their quantities remain available.
+// took nothing, so their quantities remain available, and neither did orders
+// unlinked from the opportunity since (PUT /v1/orders/{id}/opportunity).
 const selectItems = `
 SELECT i.id, i.product_id, p.sku, p.name AS product_name, p.unit, i.description,
        i.quantity, i.unit_price, i.discount_percent, i.tax_rate,
        coalesce((SELECT sum(oi.quantity)
                  FROM order_items oi
                  JOIN orders ord ON ord.id = oi.order_id
-                 WHERE oi.opportunity_item_id = i.id AND ord.status <> 'cancelled'), 0) AS taken
+                 WHERE oi.opportunity_item_id = i.id AND ord.opportunity_id = i.opportunity_id
+                   AND ord.status <> 'cancelled'), 0) AS taken
 FROM opportunity_items i
 LEFT JOIN products p ON p.id = i.product_id
 WHERE i.opportunity_id = ?
@@ -196,5 +198,5 @@ func lockOpportunity(ctx context.Context, tx bun.Tx, orgID, oppID string) (*lock
 // mayClose reports whether user may close the opportunity now: it is open,
 // and they own it or are an admin.
 func (o *lockedOpportunity) mayClose(u *User) bool {
-	return o.Status == StatusOpen && (u.ID == o.OwnerID || u.IsAdmin())
+	return o.Status == StatusOpen && mayCloseAs(u, o.OwnerID)
 }
