@@ -91,31 +91,39 @@ func (c *conv) run(ctx workflow.Context) (conversion.State, error) {
 			return c.state, err
 		}
 	}
+	lazyTimer := workflow.GetVersion(ctx, versionLazyIdleTimer, workflow.DefaultVersion, 1) == 1
 	for !c.state.Step.Ended() {
 		seen := c.steps
-		stepped := false
+		woke := false
+		var err error
 		if wait := c.state.ExpiresAt.Sub(workflow.Now(ctx)); wait > 0 {
-			var err error
-			stepped, err = workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{
+			woke, err = workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{
 				Timeout:      wait,
 				TimerOptions: workflow.TimerOptions{Summary: "idle expiry: waiting for " + c.state.StartedBy.Name + "'s next step"},
 			}, func() bool {
-				return c.steps != seen || c.state.Step.Ended() || c.continueAsNewSuggested(ctx)
+				return (!lazyTimer && c.steps != seen) || c.state.Step.Ended() || c.continueAsNewSuggested(ctx)
 			})
-			if err != nil {
-				return c.state, err
-			}
+		} else if c.state.Saving {
+			// A save under way is never cut short: it finishes, and the
+			// close prompt then gets its own idle time.
+			err = workflow.Await(ctx, func() bool { return !c.state.Saving || c.continueAsNewSuggested(ctx) })
+			woke = true
+		}
+		if err != nil {
+			return c.state, err
 		}
 		if c.continueAsNewSuggested(ctx) {
 			return c.continueAsNew(ctx)
 		}
-		if !stepped && !c.state.Saving && !c.state.Step.Ended() {
-			// A save under way is never cut short: it finishes, and the
-			// close prompt then gets its own idle time.
-			c.state.End(conversion.StepExpired)
-			c.stepped(ctx)
-			logger.Info("conversion expired", "idle", c.idle)
+		if woke || c.state.Saving || c.state.Step.Ended() {
+			continue
 		}
+		if lazyTimer && c.state.ExpiresAt.After(workflow.Now(ctx)) {
+			continue // steps moved the deadline while the timer ran: wait for the rest
+		}
+		c.state.End(conversion.StepExpired)
+		c.stepped(ctx)
+		logger.Info("conversion expired", "idle", c.idle)
 	}
 	c.awaitHandlers(ctx)
 	return c.state, nil
@@ -259,6 +267,12 @@ func (c *conv) save(ctx workflow.Context) error {
 	c.state.Saved(conversion.OrderRef{ID: saved.ID, Number: saved.Number}, saved.MayClose)
 	return nil
 }
+
+// versionLazyIdleTimer marks the change that keeps one idle timer running
+// across steps, re-armed for the rest of the idle time when it fires, instead
+// of cancelling and starting a timer at every step: two events and a timer
+// write less per step. Runs started before it restart the timer as before.
+const versionLazyIdleTimer = "lazy-idle-timer"
 
 // versionLocalWrites marks the change that runs the save and the close as
 // local activities: the step's answer then waits for one workflow task
