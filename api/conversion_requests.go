@@ -47,9 +47,7 @@ func (r itemsRequest) picks() ([]conversion.Pick, error) {
 	picks := make([]conversion.Pick, 0, len(r.Items))
 	for i, it := range r.Items {
 		at := "items[" + strconv.Itoa(i) + "]"
-		if it.OpportunityItemID == "" {
-			errs.add(at+".opportunity_item_id", "required")
-		}
+		checkItemID(it.OpportunityItemID, at+".opportunity_item_id", &errs)
 		if it.Quantity == "" {
 			errs.add(at+".quantity", "required")
 		} else if q := parseDecimal(it.Quantity, at+".quantity", &errs); q != nil {
@@ -63,13 +61,13 @@ func (r itemsRequest) picks() ([]conversion.Pick, error) {
 }
 
 // headerFields are the draft's built-in header fields, sent by name at the
-// top level of a draft edit.
-var headerFields = func() map[string]bool {
-	names := map[string]bool{}
+// top level of a draft edit, with their types.
+var headerFields = func() map[string]conversion.FieldType {
+	types := map[string]conversion.FieldType{}
 	for _, f := range conversion.NewCatalog(nil).Targets {
-		names[strings.TrimPrefix(f.Name, conversion.TargetPrefix)] = true
+		types[strings.TrimPrefix(f.Name, conversion.TargetPrefix)] = f.Type
 	}
-	return names
+	return types
 }()
 
 // customerCheck tells whether a customer id is one of the caller's organization.
@@ -77,8 +75,11 @@ type customerCheck func(ctx context.Context, customerID string) (bool, error)
 
 // draftPatch reads a draft edit: header fields by name (a string, or null
 // to clear), "custom" (name to string, number, boolean or null) and "lines".
-// The shape is checked here (400); the values, by the workflow (422), except
-// that a customer must be one of the organization's.
+// The shape is checked here (400), then the bounds and the built-in fields'
+// values (422: lengths, dates, currency, amounts, how many lines and custom
+// fields) and that a customer is one of the organization's; the workflow
+// checks the rest (items of the opportunity, quantities within what remains,
+// custom fields' types).
 func draftPatch(ctx context.Context, v any, customerExists customerCheck) (conversion.DraftPatch, error) {
 	body, ok := v.(map[string]any)
 	if !ok {
@@ -88,8 +89,9 @@ func draftPatch(ctx context.Context, v any, customerExists customerCheck) (conve
 	var shape fieldErrors
 	var lines []draftLineBody
 	for _, k := range slices.Sorted(maps.Keys(body)) {
+		_, isHeader := headerFields[k]
 		switch val := body[k]; {
-		case headerFields[k]:
+		case isHeader:
 			switch s := val.(type) {
 			case string:
 				patch.Header[k] = s
@@ -124,10 +126,15 @@ func draftPatch(ctx context.Context, v any, customerExists customerCheck) (conve
 	}
 
 	var errs fieldErrors
+	checkHeader(patch.Header, &errs)
+	if len(lines) > conversion.MaxLines {
+		errs.add("lines", "at most %d lines", conversion.MaxLines)
+		lines = nil
+	}
 	for i, l := range lines {
 		patch.Lines = append(patch.Lines, l.patch("lines["+strconv.Itoa(i)+"]", &errs))
 	}
-	if id := patch.Header["customer_id"]; id != "" {
+	if id := patch.Header["customer_id"]; id != "" && !slices.ContainsFunc(errs, func(e conversion.FieldError) bool { return e.Field == "customer_id" }) {
 		exists, err := customerExists(ctx, id)
 		if err != nil {
 			return conversion.DraftPatch{}, err
@@ -145,9 +152,7 @@ func draftPatch(ctx context.Context, v any, customerExists customerCheck) (conve
 // patch reads the line's decimal amounts; a bad one is a field error under at.
 func (l draftLineBody) patch(at string, errs *fieldErrors) conversion.LinePatch {
 	lp := conversion.LinePatch{OpportunityItemID: l.OpportunityItemID, Remove: l.Remove}
-	if l.OpportunityItemID == "" {
-		errs.add(at+".opportunity_item_id", "required")
-	}
+	checkItemID(l.OpportunityItemID, at+".opportunity_item_id", errs)
 	if l.Quantity != nil {
 		lp.Quantity = parseDecimal(*l.Quantity, at+".quantity", errs)
 	}
@@ -158,6 +163,32 @@ func (l draftLineBody) patch(at string, errs *fieldErrors) conversion.LinePatch 
 		lp.DiscountPercent = parseDecimal(*l.DiscountPercent, at+".discount_percent", errs)
 	}
 	return lp
+}
+
+// checkHeader checks the values of a draft edit's header: built-in fields by
+// their type (as the workflow does), custom fields by their number, name and
+// length (their types are the organization's, which the workflow checks).
+func checkHeader(header map[string]string, errs *fieldErrors) {
+	custom := 0
+	for _, name := range slices.Sorted(maps.Keys(header)) {
+		v := header[name]
+		if t, ok := headerFields[name]; ok {
+			if msg := conversion.ValidateValue(t, name, v); msg != "" {
+				errs.add(name, "%s", msg)
+			}
+			continue
+		}
+		custom++
+		switch field, _ := strings.CutPrefix(name, "custom."); {
+		case custom > maxCustomValues:
+			errs.add("custom", "at most %d custom fields in one edit", maxCustomValues)
+			return
+		case !customName.MatchString(field):
+			errs.add(name, "not an editable order field")
+		case len(v) > conversion.MaxTextLength:
+			errs.add(name, "at most %d characters", conversion.MaxTextLength)
+		}
+	}
 }
 
 // customValue is a custom field's value as the draft keeps it: text; "" clears.

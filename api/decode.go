@@ -47,7 +47,8 @@ func readJSON(c *gin.Context) (any, error) {
 
 // decodeBody reads a JSON object into dst, a pointer to a struct. It refuses
 // (400) malformed JSON, unknown fields and values of the wrong type, naming
-// each field by its path ("items[0].quantity").
+// each field by its path ("items[0].quantity"); then, when dst has limits of
+// its own, a body beyond them (422).
 func decodeBody(c *gin.Context, dst any) error {
 	v, err := readJSON(c)
 	if err != nil {
@@ -56,7 +57,13 @@ func decodeBody(c *gin.Context, dst any) error {
 	if v == nil {
 		return typeMalformed.with("the request needs a JSON body")
 	}
-	return decodeValue(v, dst)
+	if err := decodeValue(v, dst); err != nil {
+		return err
+	}
+	if l, ok := dst.(limiter); ok {
+		return l.limits()
+	}
+	return nil
 }
 
 // decodeValue checks the shape of a value read by readJSON against dst's type,
@@ -214,13 +221,9 @@ func jsonType(v any) string {
 	}
 }
 
-// parseDecimal reads a decimal amount sent as a string; a bad one is recorded
-// as a field error and gives nil.
+// parseDecimal reads a decimal amount sent as a string: plain digits (no
+// exponent), within the range and scale of numeric(18,4); a bad one is
+// recorded as a field error and gives nil.
 func parseDecimal(s, field string, errs *fieldErrors) *decimal.Decimal {
-	d, err := decimal.NewFromString(strings.TrimSpace(s))
-	if err != nil {
-		errs.add(field, "must be a decimal number such as \"2\" or \"9.50\"")
-		return nil
-	}
-	return &d
+	return checkedDecimal(s, field, errs)
 }

@@ -23,7 +23,8 @@ const headerRequestID = "X-Request-ID"
 type requestIDKey struct{}
 
 // requestID takes the client's X-Request-ID when it is a sane one, else makes
-// one, and sends it back.
+// one, and sends it back, with the headers every answer carries: no content
+// sniffing, and no caching of answers that hold a user's data.
 func (s *Server) requestID(c *gin.Context) {
 	id := c.GetHeader(headerRequestID)
 	if !printable(id, maxRequestIDLength) {
@@ -31,6 +32,8 @@ func (s *Server) requestID(c *gin.Context) {
 	}
 	c.Set(requestIDKey{}, id)
 	c.Header(headerRequestID, id)
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Header("Cache-Control", "no-store")
 	c.Next()
 }
 

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -76,8 +77,16 @@ var kindProblemTypes = map[conversion.Kind]problemType{
 	conversion.KindNotFound:  typeNotFound,
 }
 
+// maxFieldErrors bounds the field errors a problem lists, so that a body of
+// a thousand bad fields does not answer with a thousand errors.
+const maxFieldErrors = 50
+
 // with makes a problem of this type.
 func (t problemType) with(detail string, fields ...conversion.FieldError) *Problem {
+	if len(fields) > maxFieldErrors {
+		detail += " (the first " + strconv.Itoa(maxFieldErrors) + " of " + strconv.Itoa(len(fields)) + " field errors are listed)"
+		fields = fields[:maxFieldErrors:maxFieldErrors]
+	}
 	return &Problem{Type: problemBase + t.slug, Title: t.title, Status: t.status, Detail: detail, Errors: fields}
 }
 
@@ -156,7 +165,24 @@ func dependencyDown(err error) bool {
 		errors.Is(err, context.DeadlineExceeded) ||
 		errors.Is(err, syscall.ECONNREFUSED) ||
 		errors.Is(err, driver.ErrBadConn) ||
-		errors.Is(err, sql.ErrConnDone)
+		errors.Is(err, sql.ErrConnDone) ||
+		postgresUnavailable(err)
+}
+
+// postgresUnavailable reports whether err is PostgreSQL saying that it
+// cannot serve now: the connection is lost (SQLSTATE class 08), or the
+// server is shutting down, has crashed or is starting (57P01 to 57P03).
+// A pooled connection hears 57P01 on its next use after the server stops.
+func postgresUnavailable(err error) bool {
+	var pgErr interface{ SQLState() string }
+	if !errors.As(err, &pgErr) {
+		return false
+	}
+	switch code := pgErr.SQLState(); {
+	case strings.HasPrefix(code, "08"), code == "57P01", code == "57P02", code == "57P03":
+		return true
+	}
+	return false
 }
 
 // fail answers the request with the problem err stands for, and logs what
@@ -182,7 +208,7 @@ func (s *Server) writeProblem(c *gin.Context, p *Problem) {
 	out.Instance = c.Request.URL.Path
 	out.RequestID = requestIDOf(c)
 	if out.retryAfter > 0 {
-		c.Header("Retry-After", strconv.Itoa(int(out.retryAfter/time.Second)))
+		c.Header("Retry-After", strconv.Itoa(int((out.retryAfter+time.Second-1)/time.Second)))
 	}
 	if out.Status == http.StatusUnauthorized {
 		c.Header("WWW-Authenticate", `Bearer realm="crmconvert"`)

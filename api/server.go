@@ -19,13 +19,32 @@ type Store interface {
 	OpportunitySnapshot(ctx context.Context, orgID, oppID string) (*conversion.Opportunity, error)
 	Order(ctx context.Context, orgID, orderID string) (*crm.OrderDetail, error)
 	CustomerInOrganization(ctx context.Context, orgID, customerID string) (bool, error)
+	SearchOpportunities(ctx context.Context, orgID, keyword string, page crm.Page) (crm.OpportunityHits, error)
+	Orders(ctx context.Context, orgID string, f crm.OrderFilter, page crm.Page) (crm.OrderList, error)
+	LinkOrder(ctx context.Context, l crm.LinkOrder) (crm.LinkResult, error)
+	ChangeLogPage(ctx context.Context, orgID, objectType, objectID string, page crm.Page) (crm.ChangePage, error)
 	Ping(ctx context.Context) error
 }
 
 // Config holds the API's settings.
 type Config struct {
-	// JWTSecret is the HS256 key bearer tokens are signed with.
+	// JWTSecret is the HS256 key bearer tokens are signed with; empty:
+	// HS256 tokens are refused.
 	JWTSecret []byte
+	// JWTKeys are the RSA public keys RS256 tokens are verified with (one
+	// PEM key or a JWKS file); nil: RS256 tokens are refused. With neither
+	// a secret nor keys, every token is refused.
+	JWTKeys *KeySet
+	// JWTIssuer, when set, is the only "iss" accepted.
+	JWTIssuer string
+	// JWTAudience, when set, must be one of the token's "aud".
+	JWTAudience string
+	// RateLimit is how many requests per second each user may send,
+	// sustained, and RateBurst how many at once; past them the answer is
+	// 429 with Retry-After. Zero: 10 per second, bursts of 100; a negative
+	// RateLimit: no limit.
+	RateLimit float64
+	RateBurst int
 	// TaskQueue is the task queue conversions run on.
 	TaskQueue string
 	// IdleTimeout is how long a new conversion waits for a step before it
@@ -36,6 +55,10 @@ type Config struct {
 	RequestTimeout time.Duration
 	// ReadyTimeout bounds each dependency check of /readyz. Default 2s.
 	ReadyTimeout time.Duration
+	// DevSignIn mounts the development sign-in (GET /dev/users, POST
+	// /dev/token: a token for any active user, no password). Only
+	// `crmconvert dev` sets it; never in production.
+	DevSignIn bool
 }
 
 // Deps are the services the API talks to.
@@ -52,8 +75,9 @@ const (
 	defaultReadyTimeout   = 2 * time.Second
 )
 
-// Server is the HTTP API. It keeps no state beyond its dependencies and its
-// metrics, so any number of them may serve the same conversions.
+// Server is the HTTP API. It keeps no state beyond its dependencies, its
+// metrics and its users' rate-limit buckets, so any number of them may serve
+// the same conversions (each holding its users to the rate limit).
 type Server struct {
 	cfg      Config
 	store    Store
@@ -61,6 +85,8 @@ type Server struct {
 	log      *slog.Logger
 	metrics  *metrics
 	handler  http.Handler
+	verifier *verifier
+	limiter  *userLimiter // nil: no rate limit
 }
 
 // New builds the API on its dependencies.
@@ -74,12 +100,20 @@ func New(cfg Config, deps Deps) *Server {
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
 	}
+	if cfg.RateLimit == 0 {
+		cfg.RateLimit = defaultRateLimit
+	}
+	if cfg.RateBurst <= 0 {
+		cfg.RateBurst = defaultRateBurst
+	}
 	s := &Server{
 		cfg:      cfg,
 		store:    deps.Store,
 		temporal: deps.Temporal,
 		log:      deps.Logger,
 		metrics:  newMetrics(),
+		verifier: newVerifier(cfg),
+		limiter:  newUserLimiter(cfg.RateLimit, cfg.RateBurst, defaultRateMaxUser),
 	}
 	s.handler = s.router()
 	return s

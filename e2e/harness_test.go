@@ -32,7 +32,9 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "crmconvert")
-	build := exec.Command("go", "build", "-o", binary, "../cmd/crmconvert")
+	// The static binary of the container image, built and checked by the
+	// same script as the Dockerfile's build stage.
+	build := exec.Command("bash", "../scripts/build-static.sh", binary)
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build crmconvert:", err)
@@ -51,15 +53,35 @@ type process struct {
 
 func start(t *testing.T, env []string, args ...string) *process {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
+	return startProgram(t, binary, env, args...)
+}
+
+// startProgram runs the program at path in the background; it is killed
+// when the test ends, and its output logged if the test failed.
+func startProgram(t *testing.T, path string, env []string, args ...string) *process {
+	t.Helper()
+	cmd := exec.Command(path, args...)
 	cmd.Env = append(os.Environ(), env...)
 	out := &bytes.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	require.NoError(t, cmd.Start())
 	p := &process{cmd: cmd, out: out}
-	t.Cleanup(func() { p.kill() })
+	t.Cleanup(func() {
+		p.kill()
+		if t.Failed() {
+			t.Logf("output of %s (pid %d):\n%s", strings.Join(cmd.Args, " "), cmd.Process.Pid, tail(out.String(), 16<<10))
+		}
+	})
 	return p
+}
+
+// tail is the end of s, at most n bytes.
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "...\n" + s[len(s)-n:]
 }
 
 // stop asks the process to end, as Ctrl-C does, and waits for it.
@@ -107,6 +129,7 @@ type client struct {
 	t     *testing.T
 	base  string
 	token string
+	http  *http.Client // nil: http.DefaultClient
 }
 
 func newClient(t *testing.T, base, userID string) *client {
@@ -118,30 +141,62 @@ func newClient(t *testing.T, base, userID string) *client {
 // do sends a request and decodes the JSON answer into a map.
 func (c *client) do(method, path string, body any) (int, map[string]any) {
 	c.t.Helper()
+	r, err := c.send(method, path, body, nil)
+	require.NoError(c.t, err)
+	return r.status, r.body
+}
+
+// reply is an answer of the API.
+type reply struct {
+	status int
+	header http.Header
+	body   map[string]any
+}
+
+// send sends a request with extra headers and decodes the JSON answer. It
+// reports failures as errors, so goroutines other than the test's may call it.
+func (c *client) send(method, path string, body any, header map[string]string) (reply, error) {
 	var r io.Reader
 	if body != nil {
 		raw, err := json.Marshal(body)
-		require.NoError(c.t, err)
+		if err != nil {
+			return reply{}, err
+		}
 		r = bytes.NewReader(raw)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, r)
-	require.NoError(c.t, err)
+	if err != nil {
+		return reply{}, err
+	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(c.t, err)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	hc := c.http
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return reply{}, fmt.Errorf("%s %s: %w", method, path, err)
+	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
-	require.NoError(c.t, err)
+	if err != nil {
+		return reply{}, fmt.Errorf("%s %s: read the answer: %w", method, path, err)
+	}
 	out := map[string]any{}
 	if len(raw) > 0 {
-		require.NoError(c.t, json.Unmarshal(raw, &out), string(raw))
+		if err := json.Unmarshal(raw, &out); err != nil {
+			return reply{}, fmt.Errorf("%s %s: %d %q: %w", method, path, resp.StatusCode, raw, err)
+		}
 	}
-	return resp.StatusCode, out
+	return reply{status: resp.StatusCode, header: resp.Header, body: out}, nil
 }
 
 // must sends a request that has to answer want.

@@ -46,3 +46,57 @@ func TestLoadConfig(t *testing.T) {
 	_, err = loadConfig(func(k string) string { return env[k] })
 	require.ErrorContains(t, err, "CONVERSION_IDLE_TIMEOUT")
 }
+
+func TestLoadConfigDeployment(t *testing.T) {
+	env := map[string]string{
+		"TEMPORAL_ADDRESS":                     "prod.a1b2c.tmprl.cloud:7233",
+		"TEMPORAL_NAMESPACE":                   "prod.a1b2c",
+		"TEMPORAL_API_KEY":                     "secret-key",
+		"TEMPORAL_TLS":                         "true",
+		"TEMPORAL_TLS_SERVER_NAME":             "temporal.internal",
+		"SHUTDOWN_TIMEOUT":                     "45s",
+		"HEALTH_ADDR":                          ":8081",
+		"WORKER_MAX_CONCURRENT_ACTIVITIES":     "20",
+		"WORKER_MAX_CONCURRENT_WORKFLOW_TASKS": "10",
+		"WORKER_ACTIVITY_POLLERS":              "4",
+		"WORKER_WORKFLOW_TASK_POLLERS":         "3",
+	}
+	cfg, err := loadConfig(func(k string) string { return env[k] })
+	require.NoError(t, err)
+	require.Equal(t, "prod.a1b2c", cfg.Temporal.Namespace)
+	require.Equal(t, "secret-key", cfg.Temporal.APIKey)
+	require.True(t, cfg.Temporal.TLS)
+	require.Equal(t, "temporal.internal", cfg.Temporal.TLSServerName)
+	require.Equal(t, 45*time.Second, cfg.ShutdownTimeout)
+	require.Equal(t, ":8081", cfg.HealthAddr)
+	require.Equal(t, workerConfig{MaxConcurrentActivities: 20, MaxConcurrentWorkflowTasks: 10, ActivityPollers: 4, WorkflowTaskPollers: 3}, cfg.Worker)
+
+	opts := workerOptions(cfg)
+	require.Equal(t, 45*time.Second, opts.WorkerStopTimeout, "running tasks get the shutdown timeout to finish")
+	require.Equal(t, 20, opts.MaxConcurrentActivityExecutionSize)
+	require.Equal(t, 10, opts.MaxConcurrentWorkflowTaskExecutionSize)
+	require.Equal(t, 4, opts.MaxConcurrentActivityTaskPollers)
+	require.Equal(t, 3, opts.MaxConcurrentWorkflowTaskPollers)
+
+	defaults, err := loadConfig(func(string) string { return "" })
+	require.NoError(t, err)
+	require.Equal(t, 30*time.Second, defaults.ShutdownTimeout)
+	require.False(t, defaults.Temporal.TLS)
+	require.Equal(t, workerConfig{}, defaults.Worker, "zero: the SDK's defaults")
+	require.Equal(t, 30*time.Second, workerOptions(defaults).WorkerStopTimeout)
+
+	for name, bad := range map[string]string{
+		"TEMPORAL_TLS":                     "maybe",
+		"SHUTDOWN_TIMEOUT":                 "0s",
+		"WORKER_MAX_CONCURRENT_ACTIVITIES": "-1",
+		"WORKER_ACTIVITY_POLLERS":          "many",
+	} {
+		_, err := loadConfig(func(k string) string {
+			if k == name {
+				return bad
+			}
+			return ""
+		})
+		require.ErrorContains(t, err, name)
+	}
+}

@@ -30,6 +30,7 @@ commands:
   migrate                          apply database migrations (DATABASE_URL)
   seed --file FILE                 load a data file; running it twice changes nothing (DATABASE_URL)
   token --email EMAIL [--ttl 24h]  print a bearer token for that user (DATABASE_URL, AUTH_JWT_SECRET)
+  health [URL]                     exit 0 if URL (default: the API's /readyz) answers 2xx; the image's health check
 `
 
 var errUsage = errors.New("usage")
@@ -65,6 +66,7 @@ func run(ctx context.Context, args []string) error {
 		"migrate": runMigrate,
 		"seed":    runSeed,
 		"token":   runToken,
+		"health":  runHealth,
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
