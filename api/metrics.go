@@ -14,12 +14,15 @@ import (
 // two servers in one process never clash.
 type metrics struct {
 	registry *prometheus.Registry
+	// extra are other metrics served beside the API's (the SDK's); may be nil.
+	extra    prometheus.Gatherer
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 }
 
-func newMetrics() *metrics {
+func newMetrics(extra prometheus.Gatherer) *metrics {
 	m := &metrics{
+		extra:    extra,
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "crmconvert_api_requests_total",
@@ -44,5 +47,9 @@ func (m *metrics) observe(route, method string, status int, took time.Duration) 
 }
 
 func (m *metrics) handler() http.Handler {
-	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})
+	gatherers := prometheus.Gatherers{m.registry}
+	if m.extra != nil {
+		gatherers = append(gatherers, m.extra)
+	}
+	return promhttp.HandlerFor(gatherers, promhttp.HandlerOpts{Registry: m.registry})
 }

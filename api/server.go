@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"github.com/prometheus/client_golang/prometheus"
 	"log/slog"
 	"net/http"
 	"time"
@@ -67,6 +68,9 @@ type Deps struct {
 	Temporal client.Client
 	// Logger receives the access log and errors. Default slog.Default().
 	Logger *slog.Logger
+	// Metrics, if set, are served on /metrics beside the API's own: the
+	// Temporal SDK's client and worker metrics.
+	Metrics prometheus.Gatherer
 }
 
 // Defaults of Config.
@@ -111,7 +115,7 @@ func New(cfg Config, deps Deps) *Server {
 		store:    deps.Store,
 		temporal: deps.Temporal,
 		log:      deps.Logger,
-		metrics:  newMetrics(),
+		metrics:  newMetrics(deps.Metrics),
 		verifier: newVerifier(cfg),
 		limiter:  newUserLimiter(cfg.RateLimit, cfg.RateBurst, defaultRateMaxUser),
 	}

@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -72,7 +73,8 @@ func TestSeparateProcessesSurviveAWorkerCrash(t *testing.T) {
 		t.Fatalf("answered without a worker: %v", got)
 	default:
 	}
-	start(t, env, "worker")
+	healthPort := freePort(t)
+	start(t, append(env, fmt.Sprintf("HEALTH_ADDR=127.0.0.1:%d", healthPort)), "worker")
 	select {
 	case got := <-answered:
 		require.Equal(t, http.StatusOK, got["_status"], "%v", got)
@@ -86,5 +88,25 @@ func TestSeparateProcessesSurviveAWorkerCrash(t *testing.T) {
 	require.Equal(t, "completed", conv["step"])
 	orders := sam.must(http.StatusOK, http.MethodGet, "/v1/opportunities/"+opp, nil)["orders"].([]any)
 	require.Len(t, orders, 1, "exactly one order")
+
+	// Both processes serve Prometheus metrics: the API's requests and the
+	// SDK's client metrics on the API, the SDK's worker metrics on the worker.
+	apiMetrics := get(t, base+"/metrics")
+	require.Contains(t, apiMetrics, `crmconvert_api_requests_total{method="POST",route="/v1/opportunities/:id/conversion/save",status="200"} 1`)
+	require.Contains(t, apiMetrics, "temporal_request_latency")
+	workerMetrics := get(t, fmt.Sprintf("http://127.0.0.1:%d/metrics", healthPort))
+	require.Contains(t, workerMetrics, "temporal_worker_task_slots_available")
+	require.Contains(t, workerMetrics, "temporal_workflow_task_execution_latency")
 	apiProc.stop(t)
+}
+
+func get(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return string(raw)
 }

@@ -128,7 +128,7 @@ func (a *app) serveDevAPI(ctx context.Context, ln net.Listener) error {
 		TaskQueue:   a.cfg.Temporal.TaskQueue,
 		IdleTimeout: a.cfg.IdleTimeout,
 		DevSignIn:   true,
-	}, api.Deps{Store: a.store, Temporal: a.temporal, Logger: a.logger}).Handler()
+	}, api.Deps{Store: a.store, Temporal: a.temporal, Logger: a.logger, Metrics: a.metrics.registry}).Handler()
 	a.logger.Info("API listening", "addr", ln.Addr().String(), "dev_sign_in", true)
 	return serveHTTP(ctx, ln, handler, a.cfg.ShutdownTimeout)
 }

@@ -25,6 +25,7 @@ type app struct {
 	db       *bun.DB
 	store    *crm.Store
 	temporal client.Client
+	metrics  *sdkMetrics
 }
 
 func connect(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) {
@@ -32,16 +33,22 @@ func connect(ctx context.Context, cfg config, logger *slog.Logger) (*app, error)
 	if err != nil {
 		return nil, err
 	}
-	tc, err := dialTemporal(cfg.Temporal, logger)
+	metrics, err := newSDKMetrics()
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	return &app{cfg: cfg, logger: logger, db: db, store: crm.NewStore(db), temporal: tc}, nil
+	tc, err := dialTemporal(cfg.Temporal, logger, metrics.handler)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &app{cfg: cfg, logger: logger, db: db, store: crm.NewStore(db), temporal: tc, metrics: metrics}, nil
 }
 
 func (a *app) close() {
 	a.temporal.Close()
+	_ = a.metrics.closer.Close()
 	a.db.Close()
 }
 
@@ -90,7 +97,7 @@ func (a *app) serveAPI(ctx context.Context, ln net.Listener) error {
 		RateBurst:   a.cfg.Auth.RateBurst,
 		TaskQueue:   a.cfg.Temporal.TaskQueue,
 		IdleTimeout: a.cfg.IdleTimeout,
-	}, api.Deps{Store: a.store, Temporal: a.temporal, Logger: a.logger}).Handler()
+	}, api.Deps{Store: a.store, Temporal: a.temporal, Logger: a.logger, Metrics: a.metrics.registry}).Handler()
 	a.logger.Info("API listening", "addr", ln.Addr().String())
 	return serveHTTP(ctx, ln, handler, a.cfg.ShutdownTimeout)
 }

@@ -14,11 +14,12 @@ import (
 
 // dialTemporal connects to any Temporal cluster: the dev server, a
 // self-hosted one with mutual TLS, or Temporal Cloud with an API key.
-func dialTemporal(c temporalConfig, logger *slog.Logger) (client.Client, error) {
+func dialTemporal(c temporalConfig, logger *slog.Logger, metrics client.MetricsHandler) (client.Client, error) {
 	opts, err := temporalClientOptions(c, logger)
 	if err != nil {
 		return nil, err
 	}
+	opts.MetricsHandler = metrics
 	cl, err := client.Dial(opts)
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s): %w", c.Address, c.Namespace, err)
