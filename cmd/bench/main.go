@@ -35,6 +35,7 @@ type options struct {
 	scale       int
 	cacheSize   int
 	cpuProfile  string
+	gzip        bool
 }
 
 func main() {
@@ -46,6 +47,7 @@ func main() {
 	flag.IntVar(&o.scale, "scale", 0, "instead: leave this many conversions half-finished and measure memory and resuming")
 	flag.IntVar(&o.cacheSize, "cache", 0, "with -scale: the worker's sticky workflow cache size (0: the SDK's default)")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run")
+	flag.BoolVar(&o.gzip, "gzip", false, "compress gRPC requests, as the SDK does by default (crmconvert dev does not, on loopback)")
 	flag.Parse()
 	if *smoke {
 		*levels, o.conversions = "1,2", 2

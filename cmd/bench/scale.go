@@ -30,7 +30,7 @@ func runScale(ctx context.Context, o options, out io.Writer) error {
 		setStickyCache(o.cacheSize)
 	}
 	perUser := (o.scale + scaleUsers - 1) / scaleUsers
-	s, err := startStack(ctx, benchData(scaleUsers, perUser))
+	s, err := startStack(ctx, benchData(scaleUsers, perUser), o.gzip)
 	if err != nil {
 		return err
 	}

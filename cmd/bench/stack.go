@@ -48,7 +48,7 @@ func (s *stack) close() {
 	}
 }
 
-func startStack(ctx context.Context, data *crm.SeedData) (*stack, error) {
+func startStack(ctx context.Context, data *crm.SeedData, gzip bool) (*stack, error) {
 	s := &stack{data: data}
 	dir, err := os.MkdirTemp("", "bench-*")
 	if err != nil {
@@ -85,7 +85,11 @@ func startStack(ctx context.Context, data *crm.SeedData) (*stack, error) {
 		return nil, err
 	}
 	s.stop = append(s.stop, func() { _ = srv.Stop(context.Background()) })
-	if s.temporal, err = client.Dial(client.Options{HostPort: srv.Address(), Logger: tlog.NewStructuredLogger(quiet)}); err != nil {
+	opts := client.Options{HostPort: srv.Address(), Logger: tlog.NewStructuredLogger(quiet)}
+	if !gzip {
+		opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}
+	}
+	if s.temporal, err = client.Dial(opts); err != nil {
 		s.close()
 		return nil, err
 	}

@@ -76,6 +76,9 @@ func runDev(ctx context.Context, cfg config, args []string) error {
 		}
 		defer stopQuietly(tmp.Stop)
 		cfg.Temporal.Address = tmp.Address()
+		if cfg.Temporal.Compression == "" {
+			cfg.Temporal.Compression = "none" // loopback: compressing costs CPU and saves nothing
+		}
 		uiURL = tmp.UIURL()
 	}
 

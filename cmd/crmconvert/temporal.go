@@ -41,6 +41,9 @@ func temporalClientOptions(c temporalConfig, logger *slog.Logger) (client.Option
 		return client.Options{}, err
 	}
 	opts.ConnectionOptions.TLS = tlsCfg
+	if c.Compression == "none" {
+		opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}
+	}
 	if c.APIKey != "" {
 		opts.Credentials = client.NewAPIKeyStaticCredentials(c.APIKey)
 	}

@@ -9,6 +9,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
+	"go.temporal.io/sdk/client"
 	"io"
 	"log/slog"
 	"math/big"
@@ -193,4 +194,19 @@ func newTestPKI(t *testing.T) testPKI {
 	p.server, err = tls.X509KeyPair(serverCert, serverKey)
 	require.NoError(t, err)
 	return p
+}
+
+func TestGRPCCompression(t *testing.T) {
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	opts, err := temporalClientOptions(temporalConfig{}, logger)
+	require.NoError(t, err)
+	require.Nil(t, opts.ConnectionOptions.GrpcCompression, "the SDK's default: gzip")
+	opts, err = temporalClientOptions(temporalConfig{Compression: "none"}, logger)
+	require.NoError(t, err)
+	require.IsType(t, &client.GrpcCompressionNone{}, opts.ConnectionOptions.GrpcCompression)
+
+	_, err = loadConfig(func(k string) string {
+		return map[string]string{"TEMPORAL_GRPC_COMPRESSION": "brotli"}[k]
+	})
+	require.ErrorContains(t, err, "TEMPORAL_GRPC_COMPRESSION")
 }
