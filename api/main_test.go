@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -41,6 +42,12 @@ func TestMain(m *testing.M) { os.Exit(run(m)) }
 // stops it once they have run.
 func run(m *testing.M) int {
 	gin.SetMode(gin.ReleaseMode)
+	flag.Parse()
+	if f := flag.Lookup("test.fuzzworker"); f != nil && f.Value.String() == "true" {
+		// A fuzz worker runs fuzz targets only, which need no server:
+		// starting one would eat the fuzzing time.
+		return m.Run()
+	}
 	ctx := context.Background()
 	quiet := slog.New(slog.DiscardHandler)
 	srv, err := devstack.StartTemporal(ctx, devstack.TemporalOptions{UIPort: -1, Logger: quiet})

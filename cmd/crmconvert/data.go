@@ -78,7 +78,7 @@ func runToken(ctx context.Context, cfg config, args []string) error {
 	if err != nil {
 		return fmt.Errorf("user %s: %w", *email, err)
 	}
-	token, err := api.IssueToken([]byte(cfg.JWTSecret), user.ID, *ttl)
+	token, err := api.IssueTokenFor([]byte(cfg.JWTSecret), user.ID, *ttl, cfg.Auth.Issuer, cfg.Auth.Audience)
 	if err != nil {
 		return err
 	}

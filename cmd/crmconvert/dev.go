@@ -149,7 +149,7 @@ func printBanner(out io.Writer, cfg config, apiURL, uiURL, dir string, data *crm
 	fmt.Fprintf(&b, "  Idle timeout  %s\n\n", cfg.IdleTimeout)
 	fmt.Fprintf(&b, "Demo users (tokens valid 7 days; AUTH_JWT_SECRET=%s):\n", cfg.JWTSecret)
 	for _, u := range data.Users {
-		token, err := api.IssueToken([]byte(cfg.JWTSecret), u.ID, 7*24*time.Hour)
+		token, err := api.IssueTokenFor([]byte(cfg.JWTSecret), u.ID, 7*24*time.Hour, cfg.Auth.Issuer, cfg.Auth.Audience)
 		if err != nil {
 			token = "(" + err.Error() + ")"
 		}

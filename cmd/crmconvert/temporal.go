@@ -9,6 +9,8 @@ import (
 	"os"
 
 	"go.temporal.io/sdk/client"
+
+	"github.com/crmconvert/crmconvert/api"
 	tlog "go.temporal.io/sdk/log"
 )
 
@@ -41,6 +43,9 @@ func temporalClientOptions(c temporalConfig, logger *slog.Logger) (client.Option
 		return client.Options{}, err
 	}
 	opts.ConnectionOptions.TLS = tlsCfg
+	// A refusal for too many Updates in flight is final, so the API answers
+	// 429 at once instead of retrying until its deadline.
+	opts.ConnectionOptions.DialOptions = append(opts.ConnectionOptions.DialOptions, api.TemporalDialOptions()...)
 	if c.Compression == "none" {
 		opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}
 	}
