@@ -91,6 +91,9 @@ func (s *Server) listConversions(c *gin.Context) error {
 		return cmp.Or(b.UpdatedAt.Compare(a.UpdatedAt), strings.Compare(a.WorkflowID, b.WorkflowID))
 	})
 	page := all
+	if page == nil {
+		page = []conversionSummary{} // an empty list, not null
+	}
 	if q.after != nil {
 		at := slices.IndexFunc(all, func(cs conversionSummary) bool { return q.after.before(cs) })
 		if at < 0 {

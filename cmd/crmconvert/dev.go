@@ -109,31 +109,7 @@ func runDev(ctx context.Context, cfg config, args []string) error {
 	defer w.Stop()
 
 	printBanner(os.Stdout, cfg, "http://"+ln.Addr().String(), uiURL, dir, demoData)
-	return a.serveDevAPI(ctx, ln)
-}
-
-// serveDevAPI is serveAPI (serve.go) with the pages' development sign-in
-// (api.Config.DevSignIn: a token for any demo user, no password), which
-// `crmconvert api` never has. Its configuration must stay serveAPI's plus
-// DevSignIn.
-func (a *app) serveDevAPI(ctx context.Context, ln net.Listener) error {
-	keys, err := jwtKeys(a.cfg.Auth)
-	if err != nil {
-		return err
-	}
-	handler := api.New(api.Config{
-		JWTSecret:   []byte(a.cfg.JWTSecret),
-		JWTKeys:     keys,
-		JWTIssuer:   a.cfg.Auth.Issuer,
-		JWTAudience: a.cfg.Auth.Audience,
-		RateLimit:   a.cfg.Auth.RateLimit,
-		RateBurst:   a.cfg.Auth.RateBurst,
-		TaskQueue:   a.cfg.Temporal.TaskQueue,
-		IdleTimeout: a.cfg.IdleTimeout,
-		DevSignIn:   true,
-	}, api.Deps{Store: a.store, Temporal: a.temporal, Logger: a.logger, Metrics: a.metrics.registry}).Handler()
-	a.logger.Info("API listening", "addr", ln.Addr().String(), "dev_sign_in", true)
-	return serveHTTP(ctx, ln, handler, a.cfg.ShutdownTimeout)
+	return a.serveAPI(ctx, ln, true)
 }
 
 func printBanner(out io.Writer, cfg config, apiURL, uiURL, dir string, data *crm.SeedData) {

@@ -79,9 +79,11 @@ func workerOptions(cfg config) sdkworker.Options {
 	}
 }
 
-// serveAPI serves HTTP on the listener until ctx ends, then drains the
-// requests in flight.
-func (a *app) serveAPI(ctx context.Context, ln net.Listener) error {
+// serveAPI serves the API on the listener until ctx ends, then drains the
+// requests in flight. devSignIn adds the pages' development sign-in (a token
+// for any demo user, no password): only `crmconvert dev` asks for it,
+// `crmconvert api` never.
+func (a *app) serveAPI(ctx context.Context, ln net.Listener, devSignIn bool) error {
 	keys, err := jwtKeys(a.cfg.Auth)
 	if err != nil {
 		return err
@@ -97,8 +99,9 @@ func (a *app) serveAPI(ctx context.Context, ln net.Listener) error {
 		RateBurst:   a.cfg.Auth.RateBurst,
 		TaskQueue:   a.cfg.Temporal.TaskQueue,
 		IdleTimeout: a.cfg.IdleTimeout,
+		DevSignIn:   devSignIn,
 	}, api.Deps{Store: a.store, Temporal: a.temporal, Logger: a.logger, Metrics: a.metrics.registry}).Handler()
-	a.logger.Info("API listening", "addr", ln.Addr().String())
+	a.logger.Info("API listening", "addr", ln.Addr().String(), "dev_sign_in", devSignIn)
 	return serveHTTP(ctx, ln, handler, a.cfg.ShutdownTimeout)
 }
 
@@ -168,7 +171,7 @@ func runAPI(ctx context.Context, cfg config, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 	}
-	return a.serveAPI(ctx, ln)
+	return a.serveAPI(ctx, ln, false)
 }
 
 func runWorker(ctx context.Context, cfg config, args []string) error {

@@ -15,11 +15,6 @@ export class Problem extends Error {
     this.requestId = b.request_id || '';
     this.retryAfter = 0;
   }
-
-  // is says whether the problem is of that type (its slug: "invalid", "stale").
-  is(slug) {
-    return this.type.endsWith(`/${slug}`);
-  }
 }
 
 // onUnauthorized is called when the API refuses the token (401).

@@ -6,7 +6,6 @@
 // sign-in page gets one from POST /dev/token instead.
 
 const KEY = 'crmconvert.token';
-const USER = 'crmconvert.user';
 
 // takeFromFragment stores a token passed in the URL fragment and removes
 // it from the address; it returns true when there was one.
@@ -36,7 +35,6 @@ export function set(token) {
   memory = token;
   try {
     sessionStorage.setItem(KEY, token);
-    sessionStorage.removeItem(USER);
   } catch {
     // kept in memory only
   }
@@ -46,7 +44,6 @@ export function clear() {
   memory = null;
   try {
     sessionStorage.removeItem(KEY);
-    sessionStorage.removeItem(USER);
   } catch {
     // nothing stored
   }

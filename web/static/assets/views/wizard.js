@@ -12,6 +12,10 @@ import {
 import { STEPS, fieldLabel, TYPE_LABELS, compatible, stepLabel, statusLabel } from '../labels.js';
 import { productLabel, nameOf, fmtValue } from './opportunities.js';
 
+// Links to the opportunity open it in a tab of its own, named after it (so
+// a second click shows the same tab), with this tab as its opener: the
+// browser gives it a copy of this tab's sessionStorage, and so the sign-in.
+
 // The last conversion body the page saw, by opportunity: a step's answer is
 // shown without asking again, and an ended conversion's result (which GET
 // no longer answers) survives a reload of this tab.
@@ -105,6 +109,13 @@ export default async function wizardView(ctx) {
         show(now);
         return;
       }
+      if (!now && p.status === 404) { // ended meanwhile: cancelled or expired
+        notice = `${sentence(p.detail || p.title)}: the conversion has ended.`;
+        conv = null;
+        seen.delete(oppId);
+        root.replaceChildren(...view());
+        return;
+      }
     }
     if (form) showErrors(form, p, rename);
     else toast(`${p.title}: ${p.detail}`);
@@ -183,7 +194,7 @@ export default async function wizardView(ctx) {
       h('h1', null, conv && conv.status === 'open' ? stepLabel(conv.step) : conv && conv.step === 'completed' ? 'Order created' : 'Convert to Order'),
       h('p', { class: 'lead' },
         'Converting ',
-        h('a', { href: oppPath, target: '_blank', rel: 'opener', class: 'opp-link' },
+        h('a', { href: oppPath, target: `opportunity-${oppId}`, rel: 'opener', class: 'opp-link opp-tab' },
           h('span', { class: 'num' }, opp.number), ` ${opp.name}`, h('span', { class: 'sr-only' }, ' (opens in a new tab)')),
         nameOf(opp.customer) ? ` for ${nameOf(opp.customer)}` : ''),
       meta.length ? h('p', { class: 'hint' }, meta) : null);
@@ -424,7 +435,10 @@ export default async function wizardView(ctx) {
       original[name] = value == null ? '' : String(value);
       let el;
       if (type === 'textarea') el = h('textarea', { name, rows: 3, ...attrs }, original[name]);
-      else if (type === 'customer') {
+      else if (type === 'customer' && !(opp.customer && opp.customer.id) && !original[name]) {
+        // No customer to offer (the API lists none): the id, as the CRM shows it.
+        el = h('input', { name, type: 'text', value: '', autocomplete: 'off', spellcheck: 'false', placeholder: 'Customer id', ...attrs });
+      } else if (type === 'customer') {
         const opts = [h('option', { value: '' }, '— none —')];
         const c = opp.customer;
         if (c && c.id) opts.push(h('option', { value: c.id }, c.name));
@@ -556,7 +570,7 @@ export default async function wizardView(ctx) {
     add(form, 
       formAlert(),
       h('p', null, 'Edit the order as it will be saved. It is made from ',
-        h('a', { href: oppPath, target: '_blank', rel: 'opener' }, `${d.opportunity.number} ${opp.name}`,
+        h('a', { href: oppPath, target: `opportunity-${oppId}`, rel: 'opener', class: 'opp-tab' }, `${d.opportunity.number} ${opp.name}`,
           h('span', { class: 'sr-only' }, ' (opens in a new tab)')), '.'),
       h('fieldset', { class: 'head-fields' }, h('legend', null, 'Order'),
         h('div', { class: 'field-grid' }, headerFields, customFields)),
