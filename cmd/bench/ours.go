@@ -63,23 +63,27 @@ var benchMapping = map[string]any{"mapping": []map[string]string{
 func (u *httpUser) convert(ctx context.Context, opp, item string, rec *recorder) error {
 	path := "/v1/opportunities/" + opp + "/conversion"
 	steps := []struct {
+		name         string
 		method, path string
 		body         any
 		want         int
 	}{
-		{http.MethodPost, path, nil, http.StatusCreated},
-		{http.MethodPut, path + "/mapping", benchMapping, http.StatusOK},
-		{http.MethodPut, path + "/items", map[string]any{"items": []map[string]string{{"opportunity_item_id": item, "quantity": "1"}}}, http.StatusOK},
-		{http.MethodPatch, path + "/draft", map[string]any{"notes": "benchmark"}, http.StatusOK},
-		{http.MethodPost, path + "/save", nil, http.StatusOK},
-		{http.MethodPost, path + "/close-decision", map[string]any{"close": true}, http.StatusOK},
+		{"start", http.MethodPost, path, nil, http.StatusCreated},
+		{"mapping", http.MethodPut, path + "/mapping", benchMapping, http.StatusOK},
+		{"items", http.MethodPut, path + "/items", map[string]any{"items": []map[string]string{{"opportunity_item_id": item, "quantity": "1"}}}, http.StatusOK},
+		{"draft", http.MethodPatch, path + "/draft", map[string]any{"notes": "benchmark"}, http.StatusOK},
+		{"save", http.MethodPost, path + "/save", nil, http.StatusOK},
+		{"close", http.MethodPost, path + "/close-decision", map[string]any{"close": true}, http.StatusOK},
 	}
 	for _, s := range steps {
 		start := time.Now()
 		if _, err := u.call(ctx, s.method, s.path, s.body, s.want); err != nil {
 			return err
 		}
-		rec.step(time.Since(start))
+		rec.named(s.name, time.Since(start))
 	}
 	return nil
 }
+
+// ourSteps names the steps of convert, in order.
+var ourSteps = []string{"start", "mapping", "items", "draft", "save", "close"}

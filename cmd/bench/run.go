@@ -70,6 +70,9 @@ func run(ctx context.Context, o options, out io.Writer) error {
 			wg.Wait()
 			r := rec.result(mode, level, time.Since(start))
 			fmt.Fprintf(out, "  %-12s %3d users: p50 %s ms, %.1f conversions/s, %d errors\n", mode, level, ms(r.p50), r.perSecond, r.errors)
+			if mode == modeOurs {
+				fmt.Fprintf(out, "  %-12s %3d users: step p50 (ms):%s\n", "", level, rec.perStep(ourSteps))
+			}
 			results = append(results, r)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -12,15 +13,38 @@ import (
 type recorder struct {
 	mu          sync.Mutex
 	steps       []time.Duration
+	byStep      map[string][]time.Duration
 	conversions int
 	errors      int
 	firstErr    error
 }
 
-func (r *recorder) step(d time.Duration) {
+func (r *recorder) step(d time.Duration) { r.named("", d) }
+
+// named records a step's latency under its name too, for the per-step table.
+func (r *recorder) named(name string, d time.Duration) {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.steps = append(r.steps, d)
-	r.mu.Unlock()
+	if name != "" {
+		if r.byStep == nil {
+			r.byStep = map[string][]time.Duration{}
+		}
+		r.byStep[name] = append(r.byStep[name], d)
+	}
+}
+
+// perStep is each named step's p50, in the order given.
+func (r *recorder) perStep(names []string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var b strings.Builder
+	for _, n := range names {
+		s := slices.Clone(r.byStep[n])
+		slices.Sort(s)
+		fmt.Fprintf(&b, " %s %s", n, ms(percentile(s, 50)))
+	}
+	return b.String()
 }
 
 func (r *recorder) done(err error) {
