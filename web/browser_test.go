@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -23,9 +24,11 @@ func chromium() string {
 	return "/usr/bin/chromium"
 }
 
-// screenshots is where the tests write their screenshots, linked from the
-// README's "Pages" section.
-const screenshots = "../docs/screenshots"
+// screenshots is where the tests write their screenshots. Left empty, each
+// test writes them to a temporary folder, so a test run leaves the work tree
+// as it was; `go test ./web/ -args -screenshots=../docs/screenshots`
+// renews the ones the README's "Pages" section links.
+var screenshots = flag.String("screenshots", "", "the folder to write the screenshots to (default: a temporary one)")
 
 // actionTimeout bounds each browser action; the browser itself lives as
 // long as the test.
@@ -208,7 +211,7 @@ func (b *browser) focused() string {
 	return eval[string](b, `(() => { const e = document.activeElement; return e ? (e.tagName + ' ' + (e.getAttribute('name') || e.dataset.action || e.textContent.trim().slice(0, 40))) : ''; })()`)
 }
 
-// shot saves a screenshot of the whole page as docs/screenshots/<name>.png.
+// shot saves a screenshot of the whole page as <screenshots>/<name>.png.
 func (b *browser) shot(name string) {
 	b.t.Helper()
 	b.screenshot(name, chromedp.FullScreenshot(100)) // 100: PNG
@@ -248,10 +251,14 @@ func (b *browser) screenshot(name string, capture chromedp.Action[[]byte]) {
 	if err != nil {
 		b.t.Fatalf("screenshot %s: %v", name, err)
 	}
-	if err := os.MkdirAll(screenshots, 0o755); err != nil {
+	dir := *screenshots
+	if dir == "" {
+		dir = b.t.TempDir()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		b.t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(screenshots, name+".png"), png, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
 		b.t.Fatal(err)
 	}
 }

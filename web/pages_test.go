@@ -2,8 +2,8 @@ package web_test
 
 // The pages driven in a real headless Chromium against the real service:
 // a Temporal dev server, PostgreSQL with the demo data, the worker, and the
-// API serving the pages. Each test writes screenshots of what it shows to
-// docs/screenshots/, which the README's "Pages" section links.
+// API serving the pages. Each test takes screenshots of what it shows (see
+// the -screenshots flag in browser_test.go).
 
 import (
 	"fmt"
