@@ -259,7 +259,7 @@ func (c *conv) save(ctx workflow.Context) error {
 		OpportunityID:  c.state.OpportunityID,
 		CreatedBy:      c.state.StartedBy.ID,
 		Draft:          *c.state.Draft,
-	}).Get(ctx, &saved)
+	}, &saved)
 	if err != nil {
 		c.state.Saving = false
 		return refusalOf(err)
@@ -274,19 +274,33 @@ func (c *conv) save(ctx workflow.Context) error {
 // write less per step. Runs started before it restart the timer as before.
 const versionLazyIdleTimer = "lazy-idle-timer"
 
-// versionLocalWrites marks the change that runs the save and the close as
-// local activities: the step's answer then waits for one workflow task
-// instead of an activity task and a second workflow task. Both writes are
-// idempotent, so running again after a worker crash is as safe as before.
+// versionLocalWrites marks the changes to how the save and the close run.
+// Version 1 ran them as local activities only: one workflow task per step
+// instead of three, but a database outage then held the workflow task open
+// for as long as it lasted, so queries timed out and history grew with each
+// retry. Version 2 tries locally for a few seconds, then hands the write to
+// an ordinary activity that retries durably. Both writes are idempotent, so
+// running one again on another path is safe.
 const versionLocalWrites = "writes-as-local-activities"
 
-// write runs a write activity: locally on this worker since
-// versionLocalWrites, as an ordinary activity for runs started before.
-func (c *conv) write(ctx workflow.Context, name string, method any, arg any) workflow.Future {
-	if workflow.GetVersion(ctx, versionLocalWrites, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
-		return workflow.ExecuteActivity(withOptions(ctx, writeOptions), method, arg)
+// write runs a write activity and reads its result into out.
+func (c *conv) write(ctx workflow.Context, name string, method any, arg any, out any) error {
+	durable := func() error {
+		return workflow.ExecuteActivity(withOptions(ctx, writeOptions), method, arg).Get(ctx, out)
 	}
-	return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, localWriteOptions), name, arg)
+	switch workflow.GetVersion(ctx, versionLocalWrites, workflow.DefaultVersion, 2) {
+	case workflow.DefaultVersion:
+		return durable()
+	case 1:
+		return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, localWriteOptionsV1), name, arg).Get(ctx, out)
+	}
+	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, localWriteOptions), name, arg).Get(ctx, out)
+	var appErr *temporal.ApplicationError
+	if err == nil || (errors.As(err, &appErr) && appErr.NonRetryable()) {
+		return err // done, or refused by a rule: no retry changes that
+	}
+	workflow.GetLogger(ctx).Warn("write not done locally; retrying it as an activity", "activity", name, "error", err)
+	return durable()
 }
 
 // decideClose records the answer to the close prompt, closing the opportunity on a yes.
@@ -301,7 +315,7 @@ func (c *conv) decideClose(ctx workflow.Context, close bool) error {
 		OpportunityID:  c.state.OpportunityID,
 		UserID:         c.state.StartedBy.ID,
 		Reason:         "opportunity closed as won after order " + c.state.Order.Number,
-	}).Get(ctx, &res)
+	}, &res)
 	if err != nil {
 		var refusal *conversion.Error
 		if !errors.As(refusalOf(err), &refusal) || refusal.Kind != conversion.KindForbidden {

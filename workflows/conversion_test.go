@@ -348,3 +348,28 @@ func TestAnOpportunityWithoutItemsCannotBeConverted(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// A save that fails for longer than the local tries goes on as an ordinary
+// activity, retried until the database takes it, with the workflow task free
+// (queries answer) meanwhile.
+func TestASaveThatKeepsFailingGoesOnAsAnActivity(t *testing.T) {
+	h := newHarness(t)
+	calls := 0
+	h.env.OnActivity(h.act.SaveOrder, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, o crm.NewOrder) (crm.SavedOrder, error) {
+			calls++
+			if calls <= 12 {
+				return crm.SavedOrder{}, errors.New("connection refused")
+			}
+			return crm.SavedOrder{ID: "o", Number: "SO-2026-000009", Created: true}, nil
+		})
+	h.send(UpdateOpen, OpenRequest{Actor: alice}, ok(t))
+	h.send(UpdateMapping, MappingRequest{Request: as(alice), Mapping: goodMapping}, ok(t))
+	h.send(UpdateItems, ItemsRequest{Request: as(alice), Items: goodItems}, ok(t))
+	h.send(UpdateSave, as(alice), func(o *outcome) {
+		require.NoError(t, o.err)
+		require.Equal(t, "SO-2026-000009", o.state.Order.Number)
+	})
+	require.Equal(t, conversion.StepCompleted, h.run(Input{}).Step)
+	require.Equal(t, 13, calls)
+}

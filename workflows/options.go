@@ -43,10 +43,23 @@ var localReadOptions = workflow.LocalActivityOptions{
 	},
 }
 
-// localWriteOptions are for the save and the close run in the worker: like
-// writeOptions, retried with backoff for as long as the database needs
-// (retries past a minute wait on a workflow timer, not in the task).
+// localWriteOptions are for the save and the close run in the worker: a
+// few quick tries within the workflow task, enough for a passing blip;
+// past them the write goes to an ordinary activity (writeOptions), which
+// waits out a longer outage without holding the task.
 var localWriteOptions = workflow.LocalActivityOptions{
+	StartToCloseTimeout:    5 * time.Second,
+	ScheduleToCloseTimeout: 5 * time.Second,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:    200 * time.Millisecond,
+		BackoffCoefficient: 2,
+		MaximumInterval:    time.Second,
+	},
+}
+
+// localWriteOptionsV1 are the local writes' options of runs started under
+// version 1 of versionLocalWrites (local only, retried for days).
+var localWriteOptionsV1 = workflow.LocalActivityOptions{
 	StartToCloseTimeout:    30 * time.Second,
 	ScheduleToCloseTimeout: 7 * 24 * time.Hour,
 	RetryPolicy: &temporal.RetryPolicy{
