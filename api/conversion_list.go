@@ -34,26 +34,15 @@ const (
 // conversionSummary is one row of GET /v1/conversions.
 type conversionSummary struct {
 	WorkflowID   string            `json:"workflow_id"`
-	Opportunity  opportunityRef    `json:"opportunity"`
+	Opportunity  numberNameRef     `json:"opportunity"`
 	CustomerName string            `json:"customer_name"`
 	Step         string            `json:"step"`
-	StartedBy    userRef           `json:"started_by"`
+	StartedBy    ref               `json:"started_by"`
 	StartedAt    time.Time         `json:"started_at"`
 	UpdatedAt    time.Time         `json:"updated_at"`
 	ExpiresAt    time.Time         `json:"expires_at"`
 	OrderID      *string           `json:"order_id"`
 	Links        map[string]string `json:"links"`
-}
-
-type opportunityRef struct {
-	ID     string `json:"id"`
-	Number string `json:"number"`
-	Name   string `json:"name"`
-}
-
-type userRef struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
 }
 
 type conversionList struct {
@@ -147,14 +136,14 @@ func summaryOf(workflowID string, started time.Time, attrs, memo map[string]*com
 	}
 	cs := conversionSummary{
 		WorkflowID: workflowID,
-		Opportunity: opportunityRef{
+		Opportunity: numberNameRef{
 			ID:     text(attrs, workflows.AttrOpportunityID.GetName()),
 			Number: text(memo, workflows.MemoOpportunityNumber),
 			Name:   text(memo, workflows.MemoOpportunityName),
 		},
 		CustomerName: text(memo, workflows.MemoCustomerName),
 		Step:         text(attrs, workflows.AttrStep.GetName()),
-		StartedBy:    userRef{ID: text(attrs, workflows.AttrUserID.GetName()), Name: text(memo, workflows.MemoStartedByName)},
+		StartedBy:    ref{ID: text(attrs, workflows.AttrUserID.GetName()), Name: text(memo, workflows.MemoStartedByName)},
 		StartedAt:    started.UTC(),
 		UpdatedAt:    when(workflows.AttrUpdatedAt.GetName()).UTC(),
 		ExpiresAt:    when(workflows.AttrExpiresAt.GetName()).UTC(),

@@ -94,7 +94,7 @@ func runScale(ctx context.Context, o options, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "  resume (GET state) the oldest conversion: %s ms; the newest: p50 %s ms\n", ms(cold), ms(warm))
 		step, err := timeIt(1, func() error {
-			_, err := u0.call(ctx, http.MethodPost, "/v1/opportunities/"+oldest+"/conversion/back", nil, http.StatusOK)
+			_, err := u0.call(ctx, http.MethodPut, "/v1/opportunities/"+oldest+"/conversion/mapping", benchMapping, http.StatusOK)
 			return err
 		})
 		if err != nil {
