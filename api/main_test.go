@@ -22,7 +22,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
 	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/crmconvert/crmconvert/crm"
@@ -30,6 +29,7 @@ import (
 	"github.com/crmconvert/crmconvert/crm/demo"
 	"github.com/crmconvert/crmconvert/devstack"
 	"github.com/crmconvert/crmconvert/worker"
+	"github.com/crmconvert/crmconvert/worker/workertest"
 	"github.com/crmconvert/crmconvert/workflows"
 )
 
@@ -48,24 +48,13 @@ func run(m *testing.M) int {
 		// starting one would eat the fuzzing time.
 		return m.Run()
 	}
-	ctx := context.Background()
-	quiet := slog.New(slog.DiscardHandler)
-	srv, err := devstack.StartTemporal(ctx, devstack.TemporalOptions{UIPort: -1, Logger: quiet})
+	srv, err := workertest.Start(context.Background(), devstack.TemporalOptions{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer srv.Stop(context.Background())
-	temporalClient, err = client.Dial(client.Options{HostPort: srv.Address(), Logger: sdklog.NewStructuredLogger(quiet)})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer temporalClient.Close()
-	if err := worker.EnsureSearchAttributes(ctx, temporalClient, "default"); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
+	defer srv.Stop()
+	temporalClient = srv.Client
 	return crmtest.Run(m)
 }
 

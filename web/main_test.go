@@ -13,7 +13,6 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/crmconvert/crmconvert/api"
@@ -22,6 +21,7 @@ import (
 	"github.com/crmconvert/crmconvert/crm/demo"
 	"github.com/crmconvert/crmconvert/devstack"
 	"github.com/crmconvert/crmconvert/worker"
+	"github.com/crmconvert/crmconvert/worker/workertest"
 	"github.com/crmconvert/crmconvert/workflows"
 )
 
@@ -32,24 +32,13 @@ func TestMain(m *testing.M) { os.Exit(run(m)) }
 
 func run(m *testing.M) int {
 	gin.SetMode(gin.ReleaseMode)
-	ctx := context.Background()
-	quiet := slog.New(slog.DiscardHandler)
-	srv, err := devstack.StartTemporal(ctx, devstack.TemporalOptions{UIPort: -1, Logger: quiet})
+	srv, err := workertest.Start(context.Background(), devstack.TemporalOptions{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer srv.Stop(context.Background())
-	temporalClient, err = client.Dial(client.Options{HostPort: srv.Address(), Logger: sdklog.NewStructuredLogger(quiet)})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer temporalClient.Close()
-	if err := worker.EnsureSearchAttributes(ctx, temporalClient, "default"); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
+	defer srv.Stop()
+	temporalClient = srv.Client
 	return crmtest.Run(m)
 }
 

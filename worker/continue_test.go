@@ -6,7 +6,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/crmconvert/crmconvert/conversion"
@@ -15,6 +14,7 @@ import (
 	"github.com/crmconvert/crmconvert/crm/demo"
 	"github.com/crmconvert/crmconvert/devstack"
 	"github.com/crmconvert/crmconvert/worker"
+	"github.com/crmconvert/crmconvert/worker/workertest"
 	"github.com/crmconvert/crmconvert/workflows"
 )
 
@@ -23,14 +23,11 @@ import (
 // stepping, every step is answered, and the order is still written once.
 func TestLongSessionContinuesAsNewLosingNothing(t *testing.T) {
 	ctx := context.Background()
-	srv, err := devstack.StartTemporal(ctx, devstack.TemporalOptions{UIPort: -1,
+	srv, err := workertest.Start(ctx, devstack.TemporalOptions{
 		DynamicConfig: map[string]string{"limit.historyCount.suggestContinueAsNew": "40"}})
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = srv.Stop(context.Background()) })
-	c, err := client.Dial(client.Options{HostPort: srv.Address()})
-	require.NoError(t, err)
-	t.Cleanup(c.Close)
-	require.NoError(t, worker.EnsureSearchAttributes(ctx, c, "default"))
+	t.Cleanup(srv.Stop)
+	c := srv.Client
 
 	db, _ := crmtest.Seeded(t)
 	queue := "test-" + uuid.NewString()

@@ -20,6 +20,7 @@ import (
 	"github.com/crmconvert/crmconvert/crm/demo"
 	"github.com/crmconvert/crmconvert/devstack"
 	"github.com/crmconvert/crmconvert/worker"
+	"github.com/crmconvert/crmconvert/worker/workertest"
 	"github.com/crmconvert/crmconvert/workflows"
 )
 
@@ -33,23 +34,13 @@ func TestMain(m *testing.M) {
 // run starts a Temporal dev server for the package's tests and stops it
 // once they have run.
 func run(m *testing.M) int {
-	ctx := context.Background()
-	srv, err := devstack.StartTemporal(ctx, devstack.TemporalOptions{UIPort: -1})
+	srv, err := workertest.Start(context.Background(), devstack.TemporalOptions{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer srv.Stop(context.Background())
-	temporalClient, err = client.Dial(client.Options{HostPort: srv.Address()})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer temporalClient.Close()
-	if err := worker.EnsureSearchAttributes(ctx, temporalClient, "default"); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
+	defer srv.Stop()
+	temporalClient = srv.Client
 	return crmtest.Run(m)
 }
 
