@@ -83,9 +83,7 @@ func TestStraightThroughClosingTheOpportunity(t *testing.T) {
 func TestCompletesRightAfterSaveWhenTheUserMayNotClose(t *testing.T) {
 	h := newHarness(t)
 	h.expectSave(crm.SavedOrder{ID: "order-1", Number: "SO-2026-000002", MayClose: false}).Once()
-	h.send(UpdateOpen, OpenRequest{Actor: alice}, ok(t))
-	h.send(UpdateMapping, MappingRequest{Request: as(alice), Mapping: goodMapping}, ok(t))
-	h.send(UpdateItems, ItemsRequest{Request: as(alice), Items: goodItems}, ok(t))
+	h.toDraft()
 	h.send(UpdateSave, as(alice), func(o *outcome) {
 		require.NoError(t, o.err)
 		require.Equal(t, conversion.StepCompleted, o.state.Step)
@@ -98,9 +96,7 @@ func TestCompletesRightAfterSaveWhenTheUserMayNotClose(t *testing.T) {
 func TestAnsweringNoLeavesTheOpportunityOpen(t *testing.T) {
 	h := newHarness(t)
 	h.expectSave(crm.SavedOrder{ID: "order-1", Number: "SO-2026-000003", MayClose: true}).Once()
-	h.send(UpdateOpen, OpenRequest{Actor: alice}, ok(t))
-	h.send(UpdateMapping, MappingRequest{Request: as(alice), Mapping: goodMapping}, ok(t))
-	h.send(UpdateItems, ItemsRequest{Request: as(alice), Items: goodItems}, ok(t))
+	h.toDraft()
 	h.send(UpdateSave, as(alice), ok(t))
 	h.send(UpdateClose, CloseRequest{Request: as(alice), Close: false}, ok(t))
 	final := h.run(Input{})
@@ -112,9 +108,7 @@ func TestAnsweringNoLeavesTheOpportunityOpen(t *testing.T) {
 
 func TestBackKeepsWhatWasEntered(t *testing.T) {
 	h := newHarness(t)
-	h.send(UpdateOpen, OpenRequest{Actor: alice}, ok(t))
-	h.send(UpdateMapping, MappingRequest{Request: as(alice), Mapping: goodMapping}, ok(t))
-	h.send(UpdateItems, ItemsRequest{Request: as(alice), Items: goodItems}, ok(t))
+	h.toDraft()
 	h.send(UpdateBack, as(alice), func(o *outcome) {
 		require.NoError(t, o.err)
 		require.Equal(t, conversion.StepProducts, o.state.Step)
@@ -231,9 +225,7 @@ func TestDraftRules(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t)
-			h.send(UpdateOpen, OpenRequest{Actor: alice}, ok(t))
-			h.send(UpdateMapping, MappingRequest{Request: as(alice), Mapping: goodMapping}, ok(t))
-			h.send(UpdateItems, ItemsRequest{Request: as(alice), Items: goodItems}, ok(t))
+			h.toDraft()
 			h.send(UpdateDraft, DraftRequest{Request: as(alice), Patch: tc.patch}, func(o *outcome) {
 				r := o.refusal(t)
 				require.Equal(t, conversion.KindInvalid, r.Kind)
@@ -277,9 +269,7 @@ func TestARetriedSaveMakesOneOrder(t *testing.T) {
 			}
 			return crm.SavedOrder{ID: "o", Number: "SO-2026-000005", Created: true}, nil
 		})
-	h.send(UpdateOpen, OpenRequest{Actor: alice}, ok(t))
-	h.send(UpdateMapping, MappingRequest{Request: as(alice), Mapping: goodMapping}, ok(t))
-	h.send(UpdateItems, ItemsRequest{Request: as(alice), Items: goodItems}, ok(t))
+	h.toDraft()
 	h.send(UpdateSave, as(alice), func(o *outcome) {
 		require.NoError(t, o.err)
 		require.Equal(t, "SO-2026-000005", o.state.Order.Number)
@@ -296,9 +286,7 @@ func TestASaveRefusedByTheDatabaseStaysAtTheDraft(t *testing.T) {
 			// What activities.SaveOrder makes of a refusal from the store.
 			return crm.SavedOrder{}, temporal.NewNonRetryableApplicationError(refusal.Detail, string(refusal.Kind), nil, *refusal)
 		})
-	h.send(UpdateOpen, OpenRequest{Actor: alice}, ok(t))
-	h.send(UpdateMapping, MappingRequest{Request: as(alice), Mapping: goodMapping}, ok(t))
-	h.send(UpdateItems, ItemsRequest{Request: as(alice), Items: goodItems}, ok(t))
+	h.toDraft()
 	h.send(UpdateSave, as(alice), func(o *outcome) {
 		require.False(t, o.rejected, "accepted, then refused by the activity")
 		r := o.refusal(t)
@@ -363,9 +351,7 @@ func TestASaveThatKeepsFailingGoesOnAsAnActivity(t *testing.T) {
 			}
 			return crm.SavedOrder{ID: "o", Number: "SO-2026-000009", Created: true}, nil
 		})
-	h.send(UpdateOpen, OpenRequest{Actor: alice}, ok(t))
-	h.send(UpdateMapping, MappingRequest{Request: as(alice), Mapping: goodMapping}, ok(t))
-	h.send(UpdateItems, ItemsRequest{Request: as(alice), Items: goodItems}, ok(t))
+	h.toDraft()
 	h.send(UpdateSave, as(alice), func(o *outcome) {
 		require.NoError(t, o.err)
 		require.Equal(t, "SO-2026-000009", o.state.Order.Number)

@@ -176,3 +176,10 @@ func (h *harness) expectSave(saved crm.SavedOrder) *testsuite.MockCallWrapper {
 func ok(t *testing.T) func(*outcome) {
 	return func(o *outcome) { t.Helper(); require.NoError(t, o.err) }
 }
+
+// toDraft schedules Alice's way to the draft: open, the good mapping, the good items.
+func (h *harness) toDraft() {
+	h.send(UpdateOpen, OpenRequest{Actor: alice}, ok(h.t))
+	h.send(UpdateMapping, MappingRequest{Request: as(alice), Mapping: goodMapping}, ok(h.t))
+	h.send(UpdateItems, ItemsRequest{Request: as(alice), Items: goodItems}, ok(h.t))
+}
