@@ -50,11 +50,10 @@ func (s *stack) close() {
 
 func startStack(ctx context.Context, data *crm.SeedData, gzip bool) (*stack, error) {
 	s := &stack{data: data}
-	dir, err := os.MkdirTemp("", "bench-*")
+	dir, err := devstack.TempDir("bench-*")
 	if err != nil {
 		return nil, err
 	}
-	_ = os.Chmod(dir, 0o711) // the server runs as the postgres user when we are root
 	s.stop = append(s.stop, func() { _ = os.RemoveAll(dir) })
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 

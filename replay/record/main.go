@@ -84,11 +84,10 @@ func record(ctx context.Context, out string) error {
 
 // database starts a throwaway PostgreSQL with the demo data.
 func database(ctx context.Context) (*crm.Store, func(), error) {
-	dir, err := os.MkdirTemp("", "record-*")
+	dir, err := devstack.TempDir("record-*")
 	if err != nil {
 		return nil, nil, err
 	}
-	_ = os.Chmod(dir, 0o711) // the server runs as the postgres user when we are root
 	pg, err := devstack.StartPostgres(ctx, devstack.PostgresOptions{Dir: filepath.Join(dir, "pg")})
 	if err != nil {
 		return nil, nil, err
