@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"github.com/crmconvert/crmconvert/conversion"
+	"github.com/crmconvert/crmconvert/crm"
 	"github.com/crmconvert/crmconvert/workflows"
 )
 
@@ -25,10 +25,8 @@ import (
 // MySQL's) cannot ORDER BY a custom attribute, so the API reads a user's
 // unfinished conversions whole, up to maxListed, and orders them itself.
 const (
-	defaultListLimit = 20
-	maxListLimit     = 100
-	maxListed        = 1000
-	visibilityPage   = 200
+	maxListed      = 1000
+	visibilityPage = 200
 )
 
 // conversionSummary is one row of GET /v1/conversions.
@@ -167,37 +165,27 @@ type listQuery struct {
 var listableSteps = []conversion.Step{conversion.StepMapping, conversion.StepProducts, conversion.StepDraft, conversion.StepClosePrompt}
 
 func parseListQuery(c *gin.Context) (listQuery, error) {
-	q := listQuery{limit: defaultListLimit}
-	for name := range c.Request.URL.Query() {
-		switch name {
-		case "step", "scope", "limit", "cursor":
-		default:
-			return q, typeMalformed.with("unknown query parameter "+name, conversion.FieldError{Field: name, Message: "not a parameter of this list"})
-		}
+	page, params, err := readPageQuery(c, "step", "scope")
+	if err != nil {
+		return listQuery{}, err
 	}
-	if step := c.Query("step"); step != "" {
+	q := listQuery{limit: cmp.Or(page.Limit, crm.DefaultPageSize)}
+	if step := params["step"]; step != "" {
 		if !slices.Contains(listableSteps, conversion.Step(step)) {
 			return q, typeMalformed.with("step must be one of mapping, products, draft, close_prompt",
 				conversion.FieldError{Field: "step", Message: "not a step of an unfinished conversion"})
 		}
 		q.step = step
 	}
-	switch c.DefaultQuery("scope", "mine") {
+	switch cmp.Or(params["scope"], "mine") {
 	case "mine":
 	case "organization":
 		q.organization = true
 	default:
 		return q, typeMalformed.with("scope must be mine or organization", conversion.FieldError{Field: "scope", Message: "not a scope"})
 	}
-	if v := c.Query("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxListLimit {
-			return q, typeMalformed.with(fmt.Sprintf("limit must be from 1 to %d", maxListLimit), conversion.FieldError{Field: "limit", Message: "out of range"})
-		}
-		q.limit = n
-	}
-	if v := c.Query("cursor"); v != "" {
-		cur, err := decodeCursor(v)
+	if page.After != "" {
+		cur, err := decodeCursor(page.After)
 		if err != nil {
 			return q, typeMalformed.with("the cursor is not one this API gave", conversion.FieldError{Field: "cursor", Message: "not valid"})
 		}
