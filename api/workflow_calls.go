@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
@@ -89,21 +90,9 @@ func updateID(c *gin.Context, userID, action string) (string, error) {
 // open starts the conversion of the opportunity for the user, or resumes
 // the one under way, with Update-With-Start.
 func (s *Server) open(ctx context.Context, u *crm.User, opp *conversion.Opportunity, updateID string) (*workflows.OpenResult, error) {
-	wid := workflows.WorkflowID(u.OrganizationID, opp.ID)
 	actor := conversion.User{ID: u.ID, Name: u.Name}
-	start := s.temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
-		ID:                       wid,
-		TaskQueue:                s.cfg.TaskQueue,
-		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		StaticSummary:            fmt.Sprintf("Convert %s %s for %s", opp.Number, opp.Name, u.Name),
-		StaticDetails: fmt.Sprintf("Opportunity **%s** %s of customer %s, owned by %s, %d items. Started by %s (user %s).",
-			opp.Number, opp.Name, opp.CustomerName, opp.OwnerName, len(opp.Items), u.Name, u.ID),
-	}, workflows.WorkflowName, workflows.Input{
-		OrganizationID: u.OrganizationID,
-		OpportunityID:  opp.ID,
-		StartedBy:      actor,
-		IdleTimeout:    s.cfg.IdleTimeout,
-	})
+	opts, in := workflows.StartOptions(s.cfg.TaskQueue, u.OrganizationID, opp, actor, s.cfg.IdleTimeout, time.Now())
+	start := s.temporal.NewWithStartWorkflowOperation(opts, workflows.WorkflowName, in)
 	handle, err := s.temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: start,
 		UpdateOptions: client.UpdateWorkflowOptions{
@@ -114,11 +103,11 @@ func (s *Server) open(ctx context.Context, u *crm.User, opp *conversion.Opportun
 		},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("start conversion %s: %w", wid, err)
+		return nil, fmt.Errorf("start conversion %s: %w", opts.ID, err)
 	}
 	var res workflows.OpenResult
 	if err := handle.Get(ctx, &res); err != nil {
-		return nil, fmt.Errorf("open conversion %s: %w", wid, err)
+		return nil, fmt.Errorf("open conversion %s: %w", opts.ID, err)
 	}
 	return &res, nil
 }

@@ -231,3 +231,7 @@ func initdb(ctx context.Context, binDir, dir string, cred *syscall.Credential, o
 	}
 	return nil
 }
+
+// Pid is the process id of the server, the parent of its backends, for
+// tools that account for the CPU they use.
+func (p *Postgres) Pid() int { return p.proc.pid() }

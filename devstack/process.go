@@ -123,3 +123,5 @@ func logTail(path string) string {
 	}
 	return fmt.Sprintf("\nlast lines of %s:\n\t%s", path, text)
 }
+
+func (c *child) pid() int { return c.cmd.Process.Pid }

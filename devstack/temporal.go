@@ -282,3 +282,7 @@ func parseSearchAttributes(attrs map[string]string) (map[string]enumspb.IndexedV
 	}
 	return parsed, nil
 }
+
+// Pid is the process id of the dev server, for tools that account for the
+// CPU it uses.
+func (t *Temporal) Pid() int { return t.proc.pid() }

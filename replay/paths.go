@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/crmconvert/crmconvert/conversion"
+	"github.com/crmconvert/crmconvert/crm"
 	"github.com/crmconvert/crmconvert/crm/demo"
 	"github.com/crmconvert/crmconvert/workflows"
 )
@@ -18,6 +19,10 @@ import (
 type Driver struct {
 	Client    client.Client
 	TaskQueue string
+	// Store, when set, is read for the opportunity so that conversions
+	// start as the API starts them (workflows.StartOptions); else they
+	// start bare, with no search attributes or memo, as a tool might.
+	Store *crm.Store
 }
 
 // Conversion is one conversion a path drove: its workflow id, and the runs to record.
@@ -50,14 +55,24 @@ func Paths() []Path {
 		{"expiry", "left idle at products until it expires (idle timeout 3 s)", expired},
 		{"refused-steps", "steps refused by validators and a save refused for a missing currency, then cancelled", refused},
 		{"no-items", "an opportunity without items: the conversion ends at once", noItems},
+		{"started-bare", "started without search attributes or memo (not through the API), then cancelled: the run publishes them itself", startedBare},
 	}
 }
 
 func (d *Driver) open(ctx context.Context, org, opp string, u conversion.User, idle time.Duration) (Conversion, conversion.State, error) {
 	c := Conversion{WorkflowID: workflows.WorkflowID(org, opp), Org: org, Opp: opp, User: u}
-	op := d.Client.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
+	opts := client.StartWorkflowOptions{
 		ID: c.WorkflowID, TaskQueue: d.TaskQueue, WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-	}, workflows.WorkflowName, workflows.Input{OrganizationID: org, OpportunityID: opp, StartedBy: u, IdleTimeout: idle})
+	}
+	in := workflows.Input{OrganizationID: org, OpportunityID: opp, StartedBy: u, IdleTimeout: idle}
+	if d.Store != nil {
+		snap, err := d.Store.OpportunitySnapshot(ctx, org, opp)
+		if err != nil {
+			return c, conversion.State{}, fmt.Errorf("read opportunity %s: %w", opp, err)
+		}
+		opts, in = workflows.StartOptions(d.TaskQueue, org, snap, u, idle, time.Now())
+	}
+	op := d.Client.NewWithStartWorkflowOperation(opts, workflows.WorkflowName, in)
 	handle, err := d.Client.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: op,
 		UpdateOptions: client.UpdateWorkflowOptions{UpdateName: workflows.UpdateOpen, WaitForStage: client.WorkflowUpdateStageCompleted,
@@ -256,6 +271,24 @@ func LongSession(ctx context.Context, d *Driver) (Conversion, error) {
 		return c, err
 	}
 	if _, err = d.Step(ctx, c, workflows.UpdateSave, req(mia)); err != nil {
+		return c, err
+	}
+	return c, d.Wait(ctx, c)
+}
+
+// startedBare starts a conversion as a tool other than the API might, with
+// no search attributes or memo, takes one step and cancels it.
+func startedBare(ctx context.Context, d *Driver) (Conversion, error) {
+	bare := *d
+	bare.Store = nil
+	c, st, err := bare.open(ctx, demo.Acme, demo.StarkSupport, sam, 0)
+	if err != nil {
+		return c, err
+	}
+	if _, err = d.Step(ctx, c, workflows.UpdateMapping, workflows.MappingRequest{Request: req(sam), Mapping: st.Mapping}); err != nil {
+		return c, err
+	}
+	if err := d.Client.SignalWorkflow(ctx, c.WorkflowID, "", workflows.SignalCancel, workflows.CancelRequest{Actor: sam.ID}); err != nil {
 		return c, err
 	}
 	return c, d.Wait(ctx, c)

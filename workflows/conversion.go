@@ -43,6 +43,8 @@ type conv struct {
 	answers []Answer
 	// act is only used for its method values, which name the activities.
 	act *activities.Activities
+	// lean is set in runs started under versionLeanHistory.
+	lean bool
 }
 
 // Answer is what a step's Update answered.
@@ -81,8 +83,11 @@ func newConversion(ctx workflow.Context, in Input) *conv {
 
 func (c *conv) run(ctx workflow.Context) (conversion.State, error) {
 	logger := workflow.GetLogger(ctx)
+	c.lean = workflow.GetVersion(ctx, versionLeanHistory, workflow.DefaultVersion, 1) == 1
 	if !c.state.Loaded() {
-		c.publishIdentity(ctx)
+		if !c.lean {
+			c.publishIdentity(ctx)
+		}
 		if err := c.load(ctx); err != nil {
 			c.loadErr = err
 			c.state.End(conversion.StepCancelled)
@@ -91,7 +96,7 @@ func (c *conv) run(ctx workflow.Context) (conversion.State, error) {
 			return c.state, err
 		}
 	}
-	lazyTimer := workflow.GetVersion(ctx, versionLazyIdleTimer, workflow.DefaultVersion, 1) == 1
+	lazyTimer := c.lean || workflow.GetVersion(ctx, versionLazyIdleTimer, workflow.DefaultVersion, 1) == 1
 	for !c.state.Step.Ended() {
 		seen := c.steps
 		woke := false
@@ -168,7 +173,7 @@ func (c *conv) load(ctx workflow.Context) error {
 	}
 	var snap activities.Snapshot
 	var err error
-	if workflow.GetVersion(ctx, versionLocalSnapshot, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+	if !c.lean && workflow.GetVersion(ctx, versionLocalSnapshot, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		err = workflow.ExecuteActivity(withOptions(ctx, readOptions), c.act.LoadSnapshot, in).Get(ctx, &snap)
 	} else {
 		lctx := workflow.WithLocalActivityOptions(ctx, localReadOptions)
@@ -234,15 +239,23 @@ func (c *conv) conversionKey(ctx workflow.Context) string {
 	return info.WorkflowExecution.ID + "/" + first
 }
 
-// rememberMapping keeps the user's mapping in the background: the step's
-// answer does not wait for it, the run does before it ends.
+// rememberMapping keeps the user's mapping in the background: a failure to
+// remember does not fail the step, and the run waits for it before it ends.
+// Under versionLeanHistory it is written like the save, locally first: the
+// step's answer then waits for one short write, and no activity task and no
+// second workflow task follow it. Before, it was an ordinary activity that
+// the answer did not wait for.
 func (c *conv) rememberMapping(ctx workflow.Context, m conversion.Mapping) {
 	c.background++
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		defer func() { c.background-- }()
-		err := workflow.ExecuteActivity(withOptions(ctx, writeOptions), c.act.RememberMapping, activities.RememberInput{
-			UserID: c.state.StartedBy.ID, Mapping: m,
-		}).Get(ctx, nil)
+		in := activities.RememberInput{UserID: c.state.StartedBy.ID, Mapping: m}
+		var err error
+		if c.lean {
+			err = c.write(ctx, rememberMappingActivity, c.act.RememberMapping, in, nil)
+		} else {
+			err = workflow.ExecuteActivity(withOptions(ctx, writeOptions), c.act.RememberMapping, in).Get(ctx, nil)
+		}
 		if err != nil {
 			workflow.GetLogger(ctx).Warn("mapping not remembered", "error", err)
 		}
@@ -268,6 +281,18 @@ func (c *conv) save(ctx workflow.Context) error {
 	return nil
 }
 
+// versionLeanHistory marks the change that makes a run's history lean. Each
+// workflow.GetVersion writes a marker and a search attribute upsert, and
+// each upsert is a write to visibility, so a new run asks for this one
+// version only and takes the three earlier ones (versionLocalSnapshot,
+// versionLazyIdleTimer, versionLocalWrites at 2) as given. It also expects
+// its identity and memo from whoever starts it (StartAttributes,
+// StartMemo) instead of upserting them, and remembers the mapping with a
+// local write. A new run's start went from 4 upserts and a memo change to 2
+// upserts; the mapping step from 3 workflow tasks and an activity task to 1
+// workflow task; the save from 2 upserts to 1.
+const versionLeanHistory = "lean-history"
+
 // versionLazyIdleTimer marks the change that keeps one idle timer running
 // across steps, re-armed for the rest of the idle time when it fires, instead
 // of cancelling and starting a timer at every step: two events and a timer
@@ -288,7 +313,11 @@ func (c *conv) write(ctx workflow.Context, name string, method any, arg any, out
 	durable := func() error {
 		return workflow.ExecuteActivity(withOptions(ctx, writeOptions), method, arg).Get(ctx, out)
 	}
-	switch workflow.GetVersion(ctx, versionLocalWrites, workflow.DefaultVersion, 2) {
+	version := workflow.Version(2)
+	if !c.lean {
+		version = workflow.GetVersion(ctx, versionLocalWrites, workflow.DefaultVersion, 2)
+	}
+	switch version {
 	case workflow.DefaultVersion:
 		return durable()
 	case 1:

@@ -1,50 +1,34 @@
 package workflows
 
 import (
+	"time"
+
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/crmconvert/crmconvert/conversion"
 )
 
-// publishIdentity sets the search attributes that never change: whose
-// conversion of which opportunity it is.
-func (c *conv) publishIdentity(ctx workflow.Context) {
-	c.upsert(ctx,
-		AttrOrganizationID.ValueSet(c.state.OrganizationID),
-		AttrOpportunityID.ValueSet(c.state.OpportunityID),
-		AttrUserID.ValueSet(c.state.StartedBy.ID),
-		AttrStep.ValueSet("starting"),
-		AttrUpdatedAt.ValueSet(c.state.UpdatedAt),
-		AttrExpiresAt.ValueSet(c.state.ExpiresAt),
-	)
-	workflow.SetCurrentDetails(ctx, conversion.Describe(&c.state))
+// StepStarting is the step operators see before the opportunity is loaded.
+const StepStarting = "starting"
+
+// identity is the search attributes that never change: whose conversion of
+// which opportunity it is.
+func identity(organizationID, opportunityID, userID string) []temporal.SearchAttributeUpdate {
+	return []temporal.SearchAttributeUpdate{
+		AttrOrganizationID.ValueSet(organizationID),
+		AttrOpportunityID.ValueSet(opportunityID),
+		AttrUserID.ValueSet(userID),
+	}
 }
 
-// publish keeps operators' view current: the search attributes that change
-// with each step, and a sentence saying where the conversion stands. Both
-// are commands of the workflow task already under way, so they cost no
-// round trip.
-func (c *conv) publish(ctx workflow.Context) {
-	updates := []temporal.SearchAttributeUpdate{
-		AttrStep.ValueSet(string(c.state.Step)),
-		AttrUpdatedAt.ValueSet(c.state.UpdatedAt),
-		AttrExpiresAt.ValueSet(c.state.ExpiresAt),
-	}
-	if c.state.Order != nil {
-		updates = append(updates, AttrOrderID.ValueSet(c.state.Order.ID))
-	}
-	c.upsert(ctx, updates...)
-	if c.state.Opportunity != nil && c.steps == 0 {
-		c.upsertMemo(ctx)
-	}
-	workflow.SetCurrentDetails(ctx, conversion.Describe(&c.state))
-}
-
-func (c *conv) upsert(ctx workflow.Context, updates ...temporal.SearchAttributeUpdate) {
-	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
-		workflow.GetLogger(ctx).Warn("search attributes not updated", "error", err)
-	}
+// StartAttributes are the search attributes a conversion is started with.
+// Given at the start, they are in its visibility record from the first
+// moment at no cost to its history; a run started without them publishes
+// them itself.
+func StartAttributes(organizationID, opportunityID, userID string, at time.Time) temporal.SearchAttributes {
+	return temporal.NewSearchAttributes(append(identity(organizationID, opportunityID, userID),
+		AttrStep.ValueSet(StepStarting), AttrUpdatedAt.ValueSet(at))...)
 }
 
 // Memo keys of a conversion: what a list of conversions shows besides the
@@ -56,15 +40,68 @@ const (
 	MemoStartedByName     = "started_by_name"
 )
 
-func (c *conv) upsertMemo(ctx workflow.Context) {
-	opp := c.state.Opportunity
-	err := workflow.UpsertMemo(ctx, map[string]any{
+// StartMemo is the memo of the conversion of opp started by startedBy; like
+// StartAttributes, the starter gives it, else the workflow sets it once the
+// opportunity is loaded.
+func StartMemo(opp *conversion.Opportunity, startedBy string) map[string]any {
+	return map[string]any{
 		MemoOpportunityNumber: opp.Number,
 		MemoOpportunityName:   opp.Name,
 		MemoCustomerName:      opp.CustomerName,
-		MemoStartedByName:     c.state.StartedBy.Name,
-	})
-	if err != nil {
+		MemoStartedByName:     startedBy,
+	}
+}
+
+// publishIdentity sets the identity attributes as the first thing a run
+// does, before versionLeanHistory.
+func (c *conv) publishIdentity(ctx workflow.Context) {
+	c.upsert(ctx, append(identity(c.state.OrganizationID, c.state.OpportunityID, c.state.StartedBy.ID),
+		AttrStep.ValueSet(StepStarting),
+		AttrUpdatedAt.ValueSet(c.state.UpdatedAt),
+		AttrExpiresAt.ValueSet(c.state.ExpiresAt))...)
+	workflow.SetCurrentDetails(ctx, conversion.Describe(&c.state))
+}
+
+// publish keeps operators' view current: the search attributes that change
+// with each step, and a sentence saying where the conversion stands. Both
+// are commands of the workflow task already under way, so they cost no
+// round trip, and there is one upsert per step, each being a write to
+// visibility.
+func (c *conv) publish(ctx workflow.Context) {
+	updates := []temporal.SearchAttributeUpdate{
+		AttrStep.ValueSet(string(c.state.Step)),
+		AttrUpdatedAt.ValueSet(c.state.UpdatedAt),
+		AttrExpiresAt.ValueSet(c.state.ExpiresAt),
+	}
+	if c.state.Order != nil {
+		updates = append(updates, AttrOrderID.ValueSet(c.state.Order.ID))
+	}
+	first := c.state.Opportunity != nil && c.steps == 0
+	if first && c.lean && !workflow.GetTypedSearchAttributes(ctx).ContainsKey(AttrOrganizationID) {
+		// Started without its identity (not through the API): it goes
+		// with the first step's upsert.
+		updates = append(updates, identity(c.state.OrganizationID, c.state.OpportunityID, c.state.StartedBy.ID)...)
+	}
+	c.upsert(ctx, updates...)
+	if first && (!c.lean || !startedWithMemo(ctx)) {
+		c.upsertMemo(ctx)
+	}
+	workflow.SetCurrentDetails(ctx, conversion.Describe(&c.state))
+}
+
+func startedWithMemo(ctx workflow.Context) bool {
+	_, ok := workflow.GetInfo(ctx).Memo.GetFields()[MemoOpportunityNumber]
+	return ok
+}
+
+func (c *conv) upsert(ctx workflow.Context, updates ...temporal.SearchAttributeUpdate) {
+	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
+		workflow.GetLogger(ctx).Warn("search attributes not updated", "error", err)
+	}
+}
+
+func (c *conv) upsertMemo(ctx workflow.Context) {
+	if err := workflow.UpsertMemo(ctx, StartMemo(c.state.Opportunity, c.state.StartedBy.Name)); err != nil {
 		workflow.GetLogger(ctx).Warn("memo not updated", "error", err)
 	}
 }

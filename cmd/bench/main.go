@@ -16,6 +16,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -29,8 +30,11 @@ const (
 	modeOurs  = "ours"
 )
 
+var allModes = []string{modeFloor, modePoll, modeOurs}
+
 type options struct {
 	levels      []int
+	modes       []string
 	conversions int // per user and level
 	scale       int
 	cacheSize   int
@@ -42,6 +46,7 @@ func main() {
 	gin.SetMode(gin.ReleaseMode)
 	var o options
 	levels := flag.String("levels", "1,8,32", "concurrent users, comma-separated")
+	modes := flag.String("modes", strings.Join(allModes, ","), "the modes to run, comma-separated (the ratios need all three)")
 	flag.IntVar(&o.conversions, "conversions", 10, "conversions per user at each level")
 	smoke := flag.Bool("smoke", false, "a seconds-long run: levels 1,2 with 2 conversions each")
 	flag.IntVar(&o.scale, "scale", 0, "instead: leave this many conversions half-finished and measure memory and resuming")
@@ -59,6 +64,13 @@ func main() {
 			os.Exit(2)
 		}
 		o.levels = append(o.levels, n)
+	}
+	for _, m := range strings.Split(*modes, ",") {
+		if !slices.Contains(allModes, m) {
+			fmt.Fprintf(os.Stderr, "bench: no mode %q; the modes are %s\n", m, strings.Join(allModes, ", "))
+			os.Exit(2)
+		}
+		o.modes = append(o.modes, m)
 	}
 	if err := run(context.Background(), o, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)

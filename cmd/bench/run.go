@@ -36,12 +36,19 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		defer pprof.StopCPUProfile()
 	}
 	fmt.Fprintf(out, "bench: levels %v, %d conversions per user per level, %d steps each\n", o.levels, o.conversions, stepsPerConversion)
+	if err := printIdleCPU(s.cpu, out); err != nil {
+		return err
+	}
 
 	httpClient := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}, Timeout: time.Minute}
 	var results []result
 	for li, level := range o.levels {
-		for _, mode := range []string{modeFloor, modePoll, modeOurs} {
+		for _, mode := range o.modes {
 			rec := &recorder{}
+			cpuBefore, err := s.cpu.read()
+			if err != nil {
+				return err
+			}
 			start := time.Now()
 			var wg sync.WaitGroup
 			for u := range level {
@@ -69,7 +76,13 @@ func run(ctx context.Context, o options, out io.Writer) error {
 			}
 			wg.Wait()
 			r := rec.result(mode, level, time.Since(start))
+			cpuAfter, err := s.cpu.read()
+			if err != nil {
+				return err
+			}
+			r.cpu = cpuAfter.minus(cpuBefore)
 			fmt.Fprintf(out, "  %-12s %3d users: p50 %s ms, %.1f conversions/s, %d errors\n", mode, level, ms(r.p50), r.perSecond, r.errors)
+			fmt.Fprintf(out, "  %-12s %3d users: CPU ms per step: %s\n", "", level, r.cpu.perStep(r.steps))
 			if mode == modeOurs {
 				fmt.Fprintf(out, "  %-12s %3d users: step p50 (ms):%s\n", "", level, rec.perStep(ourSteps))
 			}

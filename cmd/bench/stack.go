@@ -39,6 +39,7 @@ type stack struct {
 	data     *crm.SeedData
 	temporal client.Client
 	apiURL   string
+	cpu      cpuMeter
 	stop     []func()
 }
 
@@ -63,6 +64,7 @@ func startStack(ctx context.Context, data *crm.SeedData, gzip bool) (*stack, err
 		return nil, err
 	}
 	s.stop = append(s.stop, func() { _ = pg.Stop(context.Background()) })
+	s.cpu.postgres = pg.Pid()
 	if s.db, err = crm.Open(ctx, pg.URL()); err != nil {
 		s.close()
 		return nil, err
@@ -84,6 +86,7 @@ func startStack(ctx context.Context, data *crm.SeedData, gzip bool) (*stack, err
 		return nil, err
 	}
 	s.stop = append(s.stop, func() { _ = srv.Stop(context.Background()) })
+	s.cpu.temporal = srv.Pid()
 	opts := client.Options{HostPort: srv.Address(), Logger: tlog.NewStructuredLogger(quiet)}
 	if !gzip {
 		opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}

@@ -71,6 +71,8 @@ type result struct {
 	conversions int
 	errors      int
 	firstErr    error
+	steps       int    // steps measured
+	cpu         cpuUse // CPU spent by each party during the mode
 }
 
 func (r *recorder) result(mode string, users int, took time.Duration) result {
@@ -83,6 +85,7 @@ func (r *recorder) result(mode string, users int, took time.Duration) result {
 		p50: percentile(s, 50), p95: percentile(s, 95), p99: percentile(s, 99),
 		perSecond:   float64(r.conversions) / took.Seconds(),
 		conversions: r.conversions, errors: r.errors, firstErr: r.firstErr,
+		steps: len(s),
 	}
 }
 

@@ -66,7 +66,7 @@ func record(ctx context.Context, out string) error {
 		return err
 	}
 	defer main.stop()
-	d := &replay.Driver{Client: main.client, TaskQueue: "record"}
+	d := &replay.Driver{Client: main.client, TaskQueue: "record", Store: store}
 	for _, p := range replay.Paths() {
 		if err := recordPath(ctx, d, p.Name, p.Drive, out); err != nil {
 			return err
@@ -79,7 +79,7 @@ func record(ctx context.Context, out string) error {
 		return err
 	}
 	defer long.stop()
-	return recordPath(ctx, &replay.Driver{Client: long.client, TaskQueue: "record"}, "continue-as-new", replay.LongSession, out)
+	return recordPath(ctx, &replay.Driver{Client: long.client, TaskQueue: "record", Store: store}, "continue-as-new", replay.LongSession, out)
 }
 
 // database starts a throwaway PostgreSQL with the demo data.

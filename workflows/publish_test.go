@@ -1,0 +1,71 @@
+package workflows
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
+)
+
+// What operators see of a conversion: identity and memo given at the start
+// are not upserted again, and a conversion started without them (not
+// through the API) publishes them with its first step. Each step upserts
+// once: each upsert is a write to visibility.
+func TestPublishesWhatOperatorsSee(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		startedByAPI bool
+	}{
+		{"started by the API", true},
+		{"started bare", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			if tc.startedByAPI {
+				opts, _ := StartOptions("queue", "org-1", testOpportunity(), alice, 0, time.Now())
+				require.NoError(t, h.env.SetTypedSearchAttributesOnStart(opts.TypedSearchAttributes))
+				require.NoError(t, h.env.SetMemoOnStart(opts.Memo))
+			}
+			var upserts []temporal.SearchAttributes
+			h.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+				upserts = append(upserts, args.Get(0).(temporal.SearchAttributes))
+			}).Return(nil)
+			var memos []map[string]any
+			h.env.OnUpsertMemo(mock.Anything).Run(func(args mock.Arguments) {
+				memos = append(memos, args.Get(0).(map[string]any))
+			}).Return(nil).Maybe()
+
+			h.send(UpdateOpen, OpenRequest{Actor: alice}, ok(t))
+			h.send(UpdateMapping, MappingRequest{Request: as(alice), Mapping: goodMapping}, ok(t))
+			h.signal(SignalCancel, CancelRequest{Actor: alice.ID})
+			h.run(Input{})
+
+			require.Len(t, upserts, 3, "one upsert when loaded, one per step, one when cancelled")
+			steps := make([]string, len(upserts))
+			for i, u := range upserts {
+				steps[i], _ = u.GetKeyword(AttrStep)
+			}
+			require.Equal(t, []string{"mapping", "products", "cancelled"}, steps)
+
+			org, published := upserts[0].GetKeyword(AttrOrganizationID)
+			require.Equal(t, !tc.startedByAPI, published, "the identity is upserted only when the start did not give it")
+			if published {
+				require.Equal(t, "org-1", org)
+				user, _ := upserts[0].GetKeyword(AttrUserID)
+				require.Equal(t, alice.ID, user)
+			}
+			for _, u := range upserts[1:] {
+				require.False(t, u.ContainsKey(AttrOrganizationID), "the identity is published once")
+			}
+			if tc.startedByAPI {
+				require.Empty(t, memos)
+			} else {
+				require.Len(t, memos, 1)
+				require.Equal(t, "OPP-000001", memos[0][MemoOpportunityNumber])
+				require.Equal(t, alice.Name, memos[0][MemoStartedByName])
+			}
+		})
+	}
+}

@@ -1,0 +1,35 @@
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/crmconvert/crmconvert/conversion"
+)
+
+// StartOptions are how the conversion of opp by user is started, or found
+// when it runs already: the API and the tools that drive conversions share
+// them so that every conversion starts alike. Operators read the summary
+// and details in the Temporal UI; the identity search attributes and the
+// memo are given here so that the run need not upsert them.
+func StartOptions(taskQueue, organizationID string, opp *conversion.Opportunity, user conversion.User, idle time.Duration, now time.Time) (client.StartWorkflowOptions, Input) {
+	opts := client.StartWorkflowOptions{
+		ID:                       WorkflowID(organizationID, opp.ID),
+		TaskQueue:                taskQueue,
+		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		StaticSummary:            fmt.Sprintf("Convert %s %s for %s", opp.Number, opp.Name, user.Name),
+		StaticDetails: fmt.Sprintf("Opportunity **%s** %s of customer %s, owned by %s, %d items. Started by %s (user %s).",
+			opp.Number, opp.Name, opp.CustomerName, opp.OwnerName, len(opp.Items), user.Name, user.ID),
+		TypedSearchAttributes: StartAttributes(organizationID, opp.ID, user.ID, now),
+		Memo:                  StartMemo(opp, user.Name),
+	}
+	return opts, Input{
+		OrganizationID: organizationID,
+		OpportunityID:  opp.ID,
+		StartedBy:      user,
+		IdleTimeout:    idle,
+	}
+}
