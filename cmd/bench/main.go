@@ -28,9 +28,15 @@ const (
 	modeFloor = "floor"
 	modePoll  = "signal+poll"
 	modeOurs  = "ours"
+	// modeFloorUpsert is a fourth reference, run only when asked for.
+	modeFloorUpsert = "floor+upsert"
 )
 
-var allModes = []string{modeFloor, modePoll, modeOurs}
+// defaultModes are the three modes; allModes adds the optional one.
+var (
+	defaultModes = []string{modeFloor, modePoll, modeOurs}
+	allModes     = []string{modeFloor, modeFloorUpsert, modePoll, modeOurs}
+)
 
 type options struct {
 	levels      []int
@@ -46,7 +52,7 @@ func main() {
 	gin.SetMode(gin.ReleaseMode)
 	var o options
 	levels := flag.String("levels", "1,8,32", "concurrent users, comma-separated")
-	modes := flag.String("modes", strings.Join(allModes, ","), "the modes to run, comma-separated (the ratios need all three)")
+	modes := flag.String("modes", strings.Join(defaultModes, ","), "the modes to run, comma-separated (the ratios need all three)")
 	flag.IntVar(&o.conversions, "conversions", 10, "conversions per user at each level")
 	smoke := flag.Bool("smoke", false, "a seconds-long run: levels 1,2 with 2 conversions each")
 	flag.IntVar(&o.scale, "scale", 0, "instead: leave this many conversions half-finished and measure memory and resuming")

@@ -64,7 +64,9 @@ func run(ctx context.Context, o options, out io.Writer) error {
 						var err error
 						switch mode {
 						case modeFloor:
-							err = floorConversion(ctx, s.temporal, queueBaselines, rec)
+							err = floorConversion(ctx, s.temporal, queueBaselines, floorWorkflow, rec)
+						case modeFloorUpsert:
+							err = floorConversion(ctx, s.temporal, queueBaselines, floorUpsertWorkflow, rec)
 						case modePoll:
 							err = pollConversion(ctx, s.temporal, queueBaselines, rec)
 						case modeOurs:
@@ -83,8 +85,11 @@ func run(ctx context.Context, o options, out io.Writer) error {
 			r.cpu = cpuAfter.minus(cpuBefore)
 			fmt.Fprintf(out, "  %-12s %3d users: p50 %s ms, %.1f conversions/s, %d errors\n", mode, level, ms(r.p50), r.perSecond, r.errors)
 			fmt.Fprintf(out, "  %-12s %3d users: CPU ms per step: %s\n", "", level, r.cpu.perStep(r.steps))
-			if mode == modeOurs {
+			switch mode {
+			case modeOurs:
 				fmt.Fprintf(out, "  %-12s %3d users: step p50 (ms):%s\n", "", level, rec.perStep(ourSteps))
+			case modeFloor, modeFloorUpsert:
+				fmt.Fprintf(out, "  %-12s %3d users: step p50 (ms):%s\n", "", level, rec.perStep(floorSteps))
 			}
 			results = append(results, r)
 		}

@@ -101,9 +101,9 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.1f", float64(d.Microseco
 
 // printTable prints the results and, per level, the ratios of ours to the others.
 func printTable(w io.Writer, results []result) {
-	fmt.Fprintf(w, "\n%-14s %6s %9s %9s %9s %10s %6s %7s\n", "mode", "users", "p50 ms", "p95 ms", "p99 ms", "conv/s", "conv", "errors")
+	fmt.Fprintf(w, "\n%-14s %6s %9s %9s %9s %10s %6s %7s %12s\n", "mode", "users", "p50 ms", "p95 ms", "p99 ms", "conv/s", "conv", "errors", "CPU ms/step")
 	for _, r := range results {
-		fmt.Fprintf(w, "%-14s %6d %9s %9s %9s %10.2f %6d %7d\n", r.mode, r.users, ms(r.p50), ms(r.p95), ms(r.p99), r.perSecond, r.conversions, r.errors)
+		fmt.Fprintf(w, "%-14s %6d %9s %9s %9s %10.2f %6d %7d %12s\n", r.mode, r.users, ms(r.p50), ms(r.p95), ms(r.p99), r.perSecond, r.conversions, r.errors, r.cpuPerStep())
 	}
 	byKey := map[string]result{}
 	var levels []int
@@ -124,6 +124,14 @@ func printTable(w io.Writer, results []result) {
 			fmt.Fprintf(w, "first error of %s at %d users: %v\n", r.mode, r.users, r.firstErr)
 		}
 	}
+}
+
+// cpuPerStep is the CPU all parties spent per step, in milliseconds.
+func (r result) cpuPerStep() string {
+	if r.steps == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", r.cpu.total().Seconds()*1000/float64(r.steps))
 }
 
 func ratio(a, b float64) string {
