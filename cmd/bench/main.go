@@ -44,6 +44,7 @@ type options struct {
 	conversions int // per user and level
 	scale       int
 	cacheSize   int
+	pollers     int
 	cpuProfile  string
 	gzip        bool
 }
@@ -57,6 +58,7 @@ func main() {
 	smoke := flag.Bool("smoke", false, "a seconds-long run: levels 1,2 with 2 conversions each")
 	flag.IntVar(&o.scale, "scale", 0, "instead: leave this many conversions half-finished and measure memory and resuming")
 	flag.IntVar(&o.cacheSize, "cache", 0, "with -scale: the worker's sticky workflow cache size (0: the SDK's default)")
+	flag.IntVar(&o.pollers, "pollers", 0, "workflow task pollers of each worker (0: the SDK's default)")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run")
 	flag.BoolVar(&o.gzip, "gzip", false, "compress gRPC requests, as the SDK does by default (crmconvert dev does not, on loopback)")
 	flag.Parse()

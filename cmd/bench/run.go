@@ -19,7 +19,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		return runScale(ctx, o, out)
 	}
 	users := slices.Max(o.levels)
-	s, err := startStack(ctx, benchData(users, o.conversions*len(o.levels)), o.gzip)
+	s, err := startStack(ctx, benchData(users, o.conversions*len(o.levels)), o)
 	if err != nil {
 		return err
 	}

@@ -30,7 +30,7 @@ func runScale(ctx context.Context, o options, out io.Writer) error {
 		setStickyCache(o.cacheSize)
 	}
 	perUser := (o.scale + scaleUsers - 1) / scaleUsers
-	s, err := startStack(ctx, benchData(scaleUsers, perUser), o.gzip)
+	s, err := startStack(ctx, benchData(scaleUsers, perUser), o)
 	if err != nil {
 		return err
 	}
@@ -69,7 +69,7 @@ func runScale(ctx context.Context, o options, out io.Writer) error {
 		runtime.GC()
 		fmt.Fprintf(out, "  memory: %s\n", memory())
 		list, err := timeIt(20, func() error {
-			_, err := users[0].call(ctx, http.MethodGet, "/v1/conversions", nil, http.StatusOK)
+			err := users[0].call(ctx, http.MethodGet, "/v1/conversions", nil, http.StatusOK)
 			return err
 		})
 		if err != nil {
@@ -79,14 +79,14 @@ func runScale(ctx context.Context, o options, out io.Writer) error {
 		oldest, u0 := opp(0)
 		newest, un := opp(checkpoint - 1)
 		cold, err := timeIt(1, func() error {
-			_, err := u0.call(ctx, http.MethodGet, "/v1/opportunities/"+oldest+"/conversion", nil, http.StatusOK)
+			err := u0.call(ctx, http.MethodGet, "/v1/opportunities/"+oldest+"/conversion", nil, http.StatusOK)
 			return err
 		})
 		if err != nil {
 			return err
 		}
 		warm, err := timeIt(5, func() error {
-			_, err := un.call(ctx, http.MethodGet, "/v1/opportunities/"+newest+"/conversion", nil, http.StatusOK)
+			err := un.call(ctx, http.MethodGet, "/v1/opportunities/"+newest+"/conversion", nil, http.StatusOK)
 			return err
 		})
 		if err != nil {
@@ -94,7 +94,7 @@ func runScale(ctx context.Context, o options, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "  resume (GET state) the oldest conversion: %s ms; the newest: p50 %s ms\n", ms(cold), ms(warm))
 		step, err := timeIt(1, func() error {
-			_, err := u0.call(ctx, http.MethodPut, "/v1/opportunities/"+oldest+"/conversion/mapping", benchMapping, http.StatusOK)
+			err := u0.call(ctx, http.MethodPut, "/v1/opportunities/"+oldest+"/conversion/mapping", benchMapping, http.StatusOK)
 			return err
 		})
 		if err != nil {
@@ -121,9 +121,9 @@ func startHalfFinished(ctx context.Context, from, to int, opp func(int) (string,
 				}
 				id, u := opp(n)
 				path := "/v1/opportunities/" + id + "/conversion"
-				_, err := u.call(ctx, http.MethodPost, path, nil, http.StatusCreated)
+				err := u.call(ctx, http.MethodPost, path, nil, http.StatusCreated)
 				if err == nil {
-					_, err = u.call(ctx, http.MethodPut, path+"/mapping", benchMapping, http.StatusOK)
+					err = u.call(ctx, http.MethodPut, path+"/mapping", benchMapping, http.StatusOK)
 				}
 				if err != nil {
 					mu.Lock()

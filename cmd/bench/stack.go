@@ -49,7 +49,7 @@ func (s *stack) close() {
 	}
 }
 
-func startStack(ctx context.Context, data *crm.SeedData, gzip bool) (*stack, error) {
+func startStack(ctx context.Context, data *crm.SeedData, o options) (*stack, error) {
 	s := &stack{data: data}
 	dir, err := devstack.TempDir("bench-*")
 	if err != nil {
@@ -88,7 +88,7 @@ func startStack(ctx context.Context, data *crm.SeedData, gzip bool) (*stack, err
 	s.stop = append(s.stop, func() { _ = srv.Stop(context.Background()) })
 	s.cpu.temporal = srv.Pid()
 	opts := client.Options{HostPort: srv.Address(), Logger: tlog.NewStructuredLogger(quiet)}
-	if !gzip {
+	if !o.gzip {
 		opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}
 	}
 	if s.temporal, err = client.Dial(opts); err != nil {
@@ -101,8 +101,10 @@ func startStack(ctx context.Context, data *crm.SeedData, gzip bool) (*stack, err
 		return nil, err
 	}
 
-	ours := worker.New(s.temporal, queueOurs, store, sdkworker.Options{})
-	baselines := sdkworker.New(s.temporal, queueBaselines, sdkworker.Options{})
+	// Both workers get the same options, so that tuning cannot favour ours.
+	wopts := sdkworker.Options{MaxConcurrentWorkflowTaskPollers: o.pollers}
+	ours := worker.New(s.temporal, queueOurs, store, wopts)
+	baselines := sdkworker.New(s.temporal, queueBaselines, wopts)
 	baselines.RegisterWorkflowWithOptions(floorWorkflow, workflow.RegisterOptions{Name: "Floor"})
 	baselines.RegisterWorkflowWithOptions(floorUpsertWorkflow, workflow.RegisterOptions{Name: "FloorUpsert"})
 	baselines.RegisterWorkflowWithOptions(pollWorkflow, workflow.RegisterOptions{Name: "SignalPoll"})
