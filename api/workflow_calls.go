@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
@@ -91,7 +90,7 @@ func updateID(c *gin.Context, userID, action string) (string, error) {
 // the one under way, with Update-With-Start.
 func (s *Server) open(ctx context.Context, u *crm.User, opp *conversion.Opportunity, updateID string) (*workflows.OpenResult, error) {
 	actor := conversion.User{ID: u.ID, Name: u.Name}
-	opts, in := workflows.StartOptions(s.cfg.TaskQueue, u.OrganizationID, opp, actor, s.cfg.IdleTimeout, time.Now())
+	opts, in := workflows.StartOptions(s.cfg.TaskQueue, u.OrganizationID, opp, actor, s.cfg.IdleTimeout)
 	start := s.temporal.NewWithStartWorkflowOperation(opts, workflows.WorkflowName, in)
 	handle, err := s.temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: start,

@@ -70,7 +70,7 @@ func (d *Driver) open(ctx context.Context, org, opp string, u conversion.User, i
 		if err != nil {
 			return c, conversion.State{}, fmt.Errorf("read opportunity %s: %w", opp, err)
 		}
-		opts, in = workflows.StartOptions(d.TaskQueue, org, snap, u, idle, time.Now())
+		opts, in = workflows.StartOptions(d.TaskQueue, org, snap, u, idle)
 	}
 	op := d.Client.NewWithStartWorkflowOperation(opts, workflows.WorkflowName, in)
 	handle, err := d.Client.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{

@@ -1,7 +1,6 @@
 package workflows
 
 import (
-	"time"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -22,15 +21,6 @@ func identity(organizationID, opportunityID, userID string) []temporal.SearchAtt
 	}
 }
 
-// StartAttributes are the search attributes a conversion is started with.
-// Given at the start, they are in its visibility record from the first
-// moment at no cost to its history; a run started without them publishes
-// them itself.
-func StartAttributes(organizationID, opportunityID, userID string, at time.Time) temporal.SearchAttributes {
-	return temporal.NewSearchAttributes(append(identity(organizationID, opportunityID, userID),
-		AttrStep.ValueSet(StepStarting), AttrUpdatedAt.ValueSet(at))...)
-}
-
 // Memo keys of a conversion: what a list of conversions shows besides the
 // search attributes, so that listing needs no query per conversion.
 const (
@@ -40,9 +30,9 @@ const (
 	MemoStartedByName     = "started_by_name"
 )
 
-// StartMemo is the memo of the conversion of opp started by startedBy; like
-// StartAttributes, the starter gives it, else the workflow sets it once the
-// opportunity is loaded.
+// StartMemo is the memo of the conversion of opp started by startedBy. The
+// starter gives it (StartOptions), which costs the run no change of its
+// properties; else the workflow sets it once the opportunity is loaded.
 func StartMemo(opp *conversion.Opportunity, startedBy string) map[string]any {
 	return map[string]any{
 		MemoOpportunityNumber: opp.Number,
@@ -78,8 +68,11 @@ func (c *conv) publish(ctx workflow.Context) {
 	}
 	first := c.state.Opportunity != nil && c.steps == 0
 	if first && c.lean && !workflow.GetTypedSearchAttributes(ctx).ContainsKey(AttrOrganizationID) {
-		// Started without its identity (not through the API): it goes
-		// with the first step's upsert.
+		// The identity goes with the first step's upsert, which costs no
+		// write of its own. The API does not give it at the start: a start
+		// naming search attributes fails while the namespace does not know
+		// them yet (they are registered by the worker), where an upsert's
+		// workflow task is retried until it does.
 		updates = append(updates, identity(c.state.OrganizationID, c.state.OpportunityID, c.state.StartedBy.ID)...)
 	}
 	c.upsert(ctx, updates...)

@@ -2,31 +2,34 @@ package workflows
 
 import (
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 )
 
-// What operators see of a conversion: identity and memo given at the start
-// are not upserted again, and a conversion started without them (not
-// through the API) publishes them with its first step. Each step upserts
-// once: each upsert is a write to visibility.
+// What operators see of a conversion: its identity goes with the first
+// step's upsert unless the start gave it, and its memo is set only when the
+// start did not give it (the API does). Each step upserts once: each upsert
+// is a write to visibility.
 func TestPublishesWhatOperatorsSee(t *testing.T) {
 	for _, tc := range []struct {
-		name         string
-		startedByAPI bool
+		name           string
+		memo, identity bool // given at the start
 	}{
-		{"started by the API", true},
-		{"started bare", false},
+		{"started by the API", true, false},
+		{"started with its identity", true, true},
+		{"started bare", false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t)
-			if tc.startedByAPI {
-				opts, _ := StartOptions("queue", "org-1", testOpportunity(), alice, 0, time.Now())
-				require.NoError(t, h.env.SetTypedSearchAttributesOnStart(opts.TypedSearchAttributes))
+			if tc.memo {
+				opts, _ := StartOptions("queue", "org-1", testOpportunity(), alice, 0)
 				require.NoError(t, h.env.SetMemoOnStart(opts.Memo))
+			}
+			if tc.identity {
+				require.NoError(t, h.env.SetTypedSearchAttributesOnStart(temporal.NewSearchAttributes(
+					identity("org-1", "opp-1", alice.ID)...)))
 			}
 			var upserts []temporal.SearchAttributes
 			h.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
@@ -50,7 +53,7 @@ func TestPublishesWhatOperatorsSee(t *testing.T) {
 			require.Equal(t, []string{"mapping", "products", "cancelled"}, steps)
 
 			org, published := upserts[0].GetKeyword(AttrOrganizationID)
-			require.Equal(t, !tc.startedByAPI, published, "the identity is upserted only when the start did not give it")
+			require.Equal(t, !tc.identity, published, "the identity is upserted only when the start did not give it")
 			if published {
 				require.Equal(t, "org-1", org)
 				user, _ := upserts[0].GetKeyword(AttrUserID)
@@ -59,7 +62,7 @@ func TestPublishesWhatOperatorsSee(t *testing.T) {
 			for _, u := range upserts[1:] {
 				require.False(t, u.ContainsKey(AttrOrganizationID), "the identity is published once")
 			}
-			if tc.startedByAPI {
+			if tc.memo {
 				require.Empty(t, memos)
 			} else {
 				require.Len(t, memos, 1)

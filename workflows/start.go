@@ -13,9 +13,9 @@ import (
 // StartOptions are how the conversion of opp by user is started, or found
 // when it runs already: the API and the tools that drive conversions share
 // them so that every conversion starts alike. Operators read the summary
-// and details in the Temporal UI; the identity search attributes and the
-// memo are given here so that the run need not upsert them.
-func StartOptions(taskQueue, organizationID string, opp *conversion.Opportunity, user conversion.User, idle time.Duration, now time.Time) (client.StartWorkflowOptions, Input) {
+// and details in the Temporal UI; the memo is given here so that the run
+// need not set it.
+func StartOptions(taskQueue, organizationID string, opp *conversion.Opportunity, user conversion.User, idle time.Duration) (client.StartWorkflowOptions, Input) {
 	opts := client.StartWorkflowOptions{
 		ID:                       WorkflowID(organizationID, opp.ID),
 		TaskQueue:                taskQueue,
@@ -23,8 +23,7 @@ func StartOptions(taskQueue, organizationID string, opp *conversion.Opportunity,
 		StaticSummary:            fmt.Sprintf("Convert %s %s for %s", opp.Number, opp.Name, user.Name),
 		StaticDetails: fmt.Sprintf("Opportunity **%s** %s of customer %s, owned by %s, %d items. Started by %s (user %s).",
 			opp.Number, opp.Name, opp.CustomerName, opp.OwnerName, len(opp.Items), user.Name, user.ID),
-		TypedSearchAttributes: StartAttributes(organizationID, opp.ID, user.ID, now),
-		Memo:                  StartMemo(opp, user.Name),
+		Memo: StartMemo(opp, user.Name),
 	}
 	return opts, Input{
 		OrganizationID: organizationID,
