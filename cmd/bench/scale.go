@@ -69,8 +69,7 @@ func runScale(ctx context.Context, o options, out io.Writer) error {
 		runtime.GC()
 		fmt.Fprintf(out, "  memory: %s\n", memory())
 		list, err := timeIt(20, func() error {
-			err := users[0].call(ctx, http.MethodGet, "/v1/conversions", nil, http.StatusOK)
-			return err
+			return users[0].call(ctx, http.MethodGet, "/v1/conversions", nil, http.StatusOK)
 		})
 		if err != nil {
 			return err
@@ -79,23 +78,20 @@ func runScale(ctx context.Context, o options, out io.Writer) error {
 		oldest, u0 := opp(0)
 		newest, un := opp(checkpoint - 1)
 		cold, err := timeIt(1, func() error {
-			err := u0.call(ctx, http.MethodGet, "/v1/opportunities/"+oldest+"/conversion", nil, http.StatusOK)
-			return err
+			return u0.call(ctx, http.MethodGet, "/v1/opportunities/"+oldest+"/conversion", nil, http.StatusOK)
 		})
 		if err != nil {
 			return err
 		}
 		warm, err := timeIt(5, func() error {
-			err := un.call(ctx, http.MethodGet, "/v1/opportunities/"+newest+"/conversion", nil, http.StatusOK)
-			return err
+			return un.call(ctx, http.MethodGet, "/v1/opportunities/"+newest+"/conversion", nil, http.StatusOK)
 		})
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "  resume (GET state) the oldest conversion: %s ms; the newest: p50 %s ms\n", ms(cold), ms(warm))
 		step, err := timeIt(1, func() error {
-			err := u0.call(ctx, http.MethodPut, "/v1/opportunities/"+oldest+"/conversion/mapping", benchMapping, http.StatusOK)
-			return err
+			return u0.call(ctx, http.MethodPut, "/v1/opportunities/"+oldest+"/conversion/mapping", benchMapping, http.StatusOK)
 		})
 		if err != nil {
 			return err
