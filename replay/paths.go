@@ -59,7 +59,9 @@ func Paths() []Path {
 	}
 }
 
-func (d *Driver) open(ctx context.Context, org, opp string, u conversion.User, idle time.Duration) (Conversion, conversion.State, error) {
+// Open starts u's conversion of opp with Update-With-Start, or resumes it,
+// and returns its state; idle 0 means the workflow's default idle timeout.
+func (d *Driver) Open(ctx context.Context, org, opp string, u conversion.User, idle time.Duration) (Conversion, conversion.State, error) {
 	c := Conversion{WorkflowID: workflows.WorkflowID(org, opp), Org: org, Opp: opp, User: u}
 	opts := client.StartWorkflowOptions{
 		ID: c.WorkflowID, TaskQueue: d.TaskQueue, WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
@@ -135,7 +137,7 @@ func firstPick(st conversion.State) []conversion.Pick {
 
 func straightThrough(u conversion.User, opp string, close bool) func(context.Context, *Driver) (Conversion, error) {
 	return func(ctx context.Context, d *Driver) (Conversion, error) {
-		c, st, err := d.open(ctx, demo.Acme, opp, u, 0)
+		c, st, err := d.Open(ctx, demo.Acme, opp, u, 0)
 		if err != nil {
 			return c, err
 		}
@@ -160,7 +162,7 @@ func straightThrough(u conversion.User, opp string, close bool) func(context.Con
 }
 
 func backAndForth(ctx context.Context, d *Driver) (Conversion, error) {
-	c, st, err := d.open(ctx, demo.Acme, demo.InitechRefresh, sam, 0)
+	c, st, err := d.Open(ctx, demo.Acme, demo.InitechRefresh, sam, 0)
 	if err != nil {
 		return c, err
 	}
@@ -185,7 +187,7 @@ func backAndForth(ctx context.Context, d *Driver) (Conversion, error) {
 }
 
 func cancelled(ctx context.Context, d *Driver) (Conversion, error) {
-	c, st, err := d.open(ctx, demo.Acme, demo.StarkSupport, mia, 0)
+	c, st, err := d.Open(ctx, demo.Acme, demo.StarkSupport, mia, 0)
 	if err != nil {
 		return c, err
 	}
@@ -199,7 +201,7 @@ func cancelled(ctx context.Context, d *Driver) (Conversion, error) {
 }
 
 func expired(ctx context.Context, d *Driver) (Conversion, error) {
-	c, st, err := d.open(ctx, demo.Acme, demo.StarkSupport, mia, 3*time.Second)
+	c, st, err := d.Open(ctx, demo.Acme, demo.StarkSupport, mia, 3*time.Second)
 	if err != nil {
 		return c, err
 	}
@@ -210,7 +212,7 @@ func expired(ctx context.Context, d *Driver) (Conversion, error) {
 }
 
 func refused(ctx context.Context, d *Driver) (Conversion, error) {
-	c, st, err := d.open(ctx, demo.Acme, demo.StarkSupport, sam, 0)
+	c, st, err := d.Open(ctx, demo.Acme, demo.StarkSupport, sam, 0)
 	if err != nil {
 		return c, err
 	}
@@ -241,7 +243,7 @@ func refused(ctx context.Context, d *Driver) (Conversion, error) {
 }
 
 func noItems(ctx context.Context, d *Driver) (Conversion, error) {
-	c, _, err := d.open(ctx, demo.Acme, demo.StarkPilot, sam, 0)
+	c, _, err := d.Open(ctx, demo.Acme, demo.StarkPilot, sam, 0)
 	if err == nil {
 		return c, fmt.Errorf("the conversion of an opportunity without items opened")
 	}
@@ -252,7 +254,7 @@ func noItems(ctx context.Context, d *Driver) (Conversion, error) {
 // new a few times, then saves; for a server that suggests continue-as-new
 // after a few dozen events.
 func LongSession(ctx context.Context, d *Driver) (Conversion, error) {
-	c, st, err := d.open(ctx, demo.Acme, demo.UmbrellaLab, mia, 0)
+	c, st, err := d.Open(ctx, demo.Acme, demo.UmbrellaLab, mia, 0)
 	if err != nil {
 		return c, err
 	}
@@ -281,7 +283,7 @@ func LongSession(ctx context.Context, d *Driver) (Conversion, error) {
 func startedBare(ctx context.Context, d *Driver) (Conversion, error) {
 	bare := *d
 	bare.Store = nil
-	c, st, err := bare.open(ctx, demo.Acme, demo.StarkSupport, sam, 0)
+	c, st, err := bare.Open(ctx, demo.Acme, demo.StarkSupport, sam, 0)
 	if err != nil {
 		return c, err
 	}

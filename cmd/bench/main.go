@@ -28,14 +28,17 @@ const (
 	modeFloor = "floor"
 	modePoll  = "signal+poll"
 	modeOurs  = "ours"
-	// modeFloorUpsert is a fourth reference, run only when asked for.
+	// Two rungs between the floor and ours, run only when asked for: the
+	// floor plus one search-attribute upsert per step, and our workflow
+	// driven through the SDK client instead of the API.
 	modeFloorUpsert = "floor+upsert"
+	modeOursSDK     = "ours-sdk"
 )
 
-// defaultModes are the three modes; allModes adds the optional one.
+// defaultModes are the three modes; allModes adds the two rungs.
 var (
 	defaultModes = []string{modeFloor, modePoll, modeOurs}
-	allModes     = []string{modeFloor, modeFloorUpsert, modePoll, modeOurs}
+	allModes     = []string{modeFloor, modeFloorUpsert, modePoll, modeOursSDK, modeOurs}
 )
 
 type options struct {
@@ -45,6 +48,7 @@ type options struct {
 	scale       int
 	cacheSize   int
 	pollers     int
+	dbFile      bool
 	cpuProfile  string
 	gzip        bool
 }
@@ -58,6 +62,7 @@ func main() {
 	smoke := flag.Bool("smoke", false, "a seconds-long run: levels 1,2 with 2 conversions each")
 	flag.IntVar(&o.scale, "scale", 0, "instead: leave this many conversions half-finished and measure memory and resuming")
 	flag.IntVar(&o.cacheSize, "cache", 0, "with -scale: the worker's sticky workflow cache size (0: the SDK's default)")
+	flag.BoolVar(&o.dbFile, "db-file", false, "keep the dev server's state in a file, as crmconvert dev does, instead of in memory")
 	flag.IntVar(&o.pollers, "pollers", 0, "workflow task pollers of each worker (0: the SDK's default)")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run")
 	flag.BoolVar(&o.gzip, "gzip", false, "compress gRPC requests, as the SDK does by default (crmconvert dev does not, on loopback)")

@@ -55,12 +55,8 @@ func (u *httpUser) call(ctx context.Context, method, path string, body any, want
 	return nil
 }
 
-var benchMapping = map[string]any{"mapping": []map[string]string{
-	{"source": "opportunity.name", "target": "order.title"},
-	{"source": "opportunity.customer_id", "target": "order.customer_id"},
-	{"source": "opportunity.currency", "target": "order.currency"},
-	{"source": "opportunity.payment_terms", "target": "order.payment_terms"},
-}}
+// benchMapping is the mapping step's body: the pairs ours-sdk sends too.
+var benchMapping = map[string]any{"mapping": sdkMapping}
 
 // convert runs one whole conversion through the HTTP API: start, the three
 // steps, save, and the close prompt answered.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/crmconvert/crmconvert/api"
+	"github.com/crmconvert/crmconvert/conversion"
 )
 
 func run(ctx context.Context, o options, out io.Writer) error {
@@ -19,7 +20,9 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		return runScale(ctx, o, out)
 	}
 	users := slices.Max(o.levels)
-	s, err := startStack(ctx, benchData(users, o.conversions*len(o.levels)), o)
+	// Ours and ours-sdk each convert opportunities of their own: a
+	// converted opportunity is won, and cannot be converted again.
+	s, err := startStack(ctx, benchData(users, 2*o.conversions*len(o.levels)), o)
 	if err != nil {
 		return err
 	}
@@ -53,7 +56,12 @@ func run(ctx context.Context, o options, out io.Writer) error {
 			var wg sync.WaitGroup
 			for u := range level {
 				user := s.data.Users[u]
-				opps := s.opportunitiesOf(user.ID)[li*o.conversions : (li+1)*o.conversions]
+				first := 2 * li * o.conversions
+				if mode == modeOursSDK {
+					first += o.conversions
+				}
+				opps := s.opportunitiesOf(user.ID)[first : first+o.conversions]
+				actor := conversion.User{ID: user.ID, Name: user.Name}
 				token, err := api.IssueToken(benchSecret, user.ID, time.Hour)
 				if err != nil {
 					return err
@@ -69,6 +77,8 @@ func run(ctx context.Context, o options, out io.Writer) error {
 							err = floorConversion(ctx, s.temporal, queueBaselines, floorUpsertWorkflow, rec)
 						case modePoll:
 							err = pollConversion(ctx, s.temporal, queueBaselines, rec)
+						case modeOursSDK:
+							err = sdkConversion(ctx, s.driver, user.OrganizationID, actor, opp.ID, opp.Items[0].ID, rec)
 						case modeOurs:
 							err = hu.convert(ctx, opp.ID, opp.Items[0].ID, rec)
 						}
@@ -86,7 +96,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 			fmt.Fprintf(out, "  %-12s %3d users: p50 %s ms, %.1f conversions/s, %d errors\n", mode, level, ms(r.p50), r.perSecond, r.errors)
 			fmt.Fprintf(out, "  %-12s %3d users: CPU ms per step: %s\n", "", level, r.cpu.perStep(r.steps))
 			switch mode {
-			case modeOurs:
+			case modeOurs, modeOursSDK:
 				fmt.Fprintf(out, "  %-12s %3d users: step p50 (ms):%s\n", "", level, rec.perStep(ourSteps))
 			case modeFloor, modeFloorUpsert:
 				fmt.Fprintf(out, "  %-12s %3d users: step p50 (ms):%s\n", "", level, rec.perStep(floorSteps))

@@ -21,6 +21,7 @@ import (
 	"github.com/crmconvert/crmconvert/crm"
 	"github.com/crmconvert/crmconvert/crm/demo"
 	"github.com/crmconvert/crmconvert/devstack"
+	"github.com/crmconvert/crmconvert/replay"
 	"github.com/crmconvert/crmconvert/worker"
 )
 
@@ -40,6 +41,7 @@ type stack struct {
 	temporal client.Client
 	apiURL   string
 	cpu      cpuMeter
+	driver   *replay.Driver // ours-sdk's way to the conversion workflow
 	stop     []func()
 }
 
@@ -80,7 +82,11 @@ func startStack(ctx context.Context, data *crm.SeedData, o options) (*stack, err
 		return nil, fmt.Errorf("seed: %w", err)
 	}
 
-	srv, err := devstack.StartTemporal(ctx, devstack.TemporalOptions{UIPort: -1, Logger: quiet})
+	topts := devstack.TemporalOptions{UIPort: -1, Logger: quiet}
+	if o.dbFile {
+		topts.DBFile = filepath.Join(dir, "temporal.db")
+	}
+	srv, err := devstack.StartTemporal(ctx, topts)
 	if err != nil {
 		s.close()
 		return nil, err
@@ -131,6 +137,7 @@ func startStack(ctx context.Context, data *crm.SeedData, o options) (*stack, err
 	go func() { _ = hs.Serve(ln) }()
 	s.stop = append(s.stop, func() { _ = hs.Close() })
 	s.apiURL = "http://" + ln.Addr().String()
+	s.driver = &replay.Driver{Client: s.temporal, TaskQueue: queueOurs, Store: store}
 	return s, nil
 }
 
