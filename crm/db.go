@@ -14,11 +14,13 @@ import (
 
 // Pool limits. A service process runs a handful of concurrent requests or
 // activities per core; PostgreSQL's default of 100 connections is shared by
-// every API and worker process, so each keeps its pool modest.
+// every API and worker process, so each keeps its pool modest. Every open
+// connection may stay idle (until connMaxIdleTime): with fewer idle than
+// open, a burst closes connections only to open them again a moment later,
+// each opening a new PostgreSQL backend.
 const (
 	connsPerCore    = 4
 	minOpenConns    = 8
-	maxIdleConns    = 4
 	connMaxLifetime = 30 * time.Minute
 	connMaxIdleTime = 5 * time.Minute
 )
@@ -37,8 +39,9 @@ func Open(ctx context.Context, url string) (*bun.DB, error) {
 	// works through PgBouncer's transaction pooling).
 	config.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	sqldb := stdlib.OpenDB(*config)
-	sqldb.SetMaxOpenConns(max(minOpenConns, connsPerCore*runtime.GOMAXPROCS(0)))
-	sqldb.SetMaxIdleConns(maxIdleConns)
+	maxOpen := max(minOpenConns, connsPerCore*runtime.GOMAXPROCS(0))
+	sqldb.SetMaxOpenConns(maxOpen)
+	sqldb.SetMaxIdleConns(maxOpen)
 	sqldb.SetConnMaxLifetime(connMaxLifetime)
 	sqldb.SetConnMaxIdleTime(connMaxIdleTime)
 

@@ -86,11 +86,14 @@ func (c *conv) run(ctx workflow.Context) (conversion.State, error) {
 	c.lean = workflow.GetVersion(ctx, versionLeanHistory, workflow.DefaultVersion, 1) == 1
 	if !c.state.Loaded() {
 		if !c.lean {
-			c.publishIdentity(ctx)
+			c.publishIdentity(ctx, StepStarting)
 		}
 		if err := c.load(ctx); err != nil {
 			c.loadErr = err
 			c.state.End(conversion.StepCancelled)
+			if c.lean {
+				c.publishIdentity(ctx, string(c.state.Step))
+			}
 			logger.Warn("conversion cannot start", "error", err)
 			c.awaitHandlers(ctx)
 			return c.state, err

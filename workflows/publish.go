@@ -42,11 +42,13 @@ func StartMemo(opp *conversion.Opportunity, startedBy string) map[string]any {
 	}
 }
 
-// publishIdentity sets the identity attributes as the first thing a run
-// does, before versionLeanHistory.
-func (c *conv) publishIdentity(ctx workflow.Context) {
+// publishIdentity sets the identity attributes with the step: as the first
+// thing a run did before versionLeanHistory (step "starting"), and since
+// then when a run ends without having loaded its opportunity, so that
+// operators still find it by user and opportunity.
+func (c *conv) publishIdentity(ctx workflow.Context, step string) {
 	c.upsert(ctx, append(identity(c.state.OrganizationID, c.state.OpportunityID, c.state.StartedBy.ID),
-		AttrStep.ValueSet(StepStarting),
+		AttrStep.ValueSet(step),
 		AttrUpdatedAt.ValueSet(c.state.UpdatedAt),
 		AttrExpiresAt.ValueSet(c.state.ExpiresAt))...)
 	workflow.SetCurrentDetails(ctx, conversion.Describe(&c.state))

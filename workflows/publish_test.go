@@ -72,3 +72,26 @@ func TestPublishesWhatOperatorsSee(t *testing.T) {
 		})
 	}
 }
+
+// A conversion that cannot start (here, nothing to convert) ends cancelled
+// and says so with its identity, so operators find it by user and
+// opportunity.
+func TestAConversionThatCannotStartIsStillFound(t *testing.T) {
+	h := newHarness(t)
+	h.snapshot.Opportunity.Items = nil
+	var upserts []temporal.SearchAttributes
+	h.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+		upserts = append(upserts, args.Get(0).(temporal.SearchAttributes))
+	}).Return(nil)
+	h.send(UpdateOpen, OpenRequest{Actor: alice}, func(o *outcome) { require.Error(t, o.err) })
+	h.execute(Input{})
+	require.Error(t, h.env.GetWorkflowError())
+
+	require.Len(t, upserts, 1)
+	step, _ := upserts[0].GetKeyword(AttrStep)
+	require.Equal(t, "cancelled", step)
+	user, _ := upserts[0].GetKeyword(AttrUserID)
+	require.Equal(t, alice.ID, user)
+	opp, _ := upserts[0].GetKeyword(AttrOpportunityID)
+	require.Equal(t, "opp-1", opp)
+}

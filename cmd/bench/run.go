@@ -13,6 +13,7 @@ import (
 
 	"github.com/crmconvert/crmconvert/api"
 	"github.com/crmconvert/crmconvert/conversion"
+	"github.com/crmconvert/crmconvert/crm"
 )
 
 func run(ctx context.Context, o options, out io.Writer) error {
@@ -20,9 +21,10 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		return runScale(ctx, o, out)
 	}
 	users := slices.Max(o.levels)
-	// Ours and ours-sdk each convert opportunities of their own: a
-	// converted opportunity is won, and cannot be converted again.
-	s, err := startStack(ctx, benchData(users, 2*o.conversions*len(o.levels)), o)
+	// Ours and ours-sdk each convert opportunities of their own, and two
+	// more warm up: a converted opportunity is won, and cannot be
+	// converted again.
+	s, err := startStack(ctx, benchData(users, 2*o.conversions*len(o.levels)+2), o)
 	if err != nil {
 		return err
 	}
@@ -44,6 +46,19 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	}
 
 	httpClient := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}, Timeout: time.Minute}
+	// One conversion of each mode first, not measured: the first use of a
+	// task queue and of a workflow type costs the server more than the rest.
+	warm := s.data.Users[0]
+	warmOpps := s.opportunitiesOf(warm.ID)[2*o.conversions*len(o.levels):]
+	for _, mode := range o.modes {
+		opp := warmOpps[0]
+		if mode == modeOursSDK {
+			opp = warmOpps[1]
+		}
+		if err := s.convert(ctx, mode, warm, opp, httpClient, &recorder{}); err != nil {
+			return fmt.Errorf("warm up %s: %w", mode, err)
+		}
+	}
 	var results []result
 	for li, level := range o.levels {
 		for _, mode := range o.modes {
@@ -61,28 +76,9 @@ func run(ctx context.Context, o options, out io.Writer) error {
 					first += o.conversions
 				}
 				opps := s.opportunitiesOf(user.ID)[first : first+o.conversions]
-				actor := conversion.User{ID: user.ID, Name: user.Name}
-				token, err := api.IssueToken(benchSecret, user.ID, time.Hour)
-				if err != nil {
-					return err
-				}
-				hu := &httpUser{base: s.apiURL, token: token, client: httpClient}
 				wg.Go(func() {
 					for _, opp := range opps {
-						var err error
-						switch mode {
-						case modeFloor:
-							err = floorConversion(ctx, s.temporal, queueBaselines, floorWorkflow, rec)
-						case modeFloorUpsert:
-							err = floorConversion(ctx, s.temporal, queueBaselines, floorUpsertWorkflow, rec)
-						case modePoll:
-							err = pollConversion(ctx, s.temporal, queueBaselines, rec)
-						case modeOursSDK:
-							err = sdkConversion(ctx, s.driver, user.OrganizationID, actor, opp.ID, opp.Items[0].ID, rec)
-						case modeOurs:
-							err = hu.convert(ctx, opp.ID, opp.Items[0].ID, rec)
-						}
-						rec.done(err)
+						rec.done(s.convert(ctx, mode, user, opp, httpClient, rec))
 					}
 				})
 			}
@@ -111,4 +107,28 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// convert runs one conversion of the mode as user, of opp where the mode
+// converts an opportunity.
+func (s *stack) convert(ctx context.Context, mode string, user crm.SeedUser, opp crm.SeedOpportunity, httpClient *http.Client, rec *recorder) error {
+	switch mode {
+	case modeFloor:
+		return floorConversion(ctx, s.temporal, queueBaselines, floorWorkflow, rec)
+	case modeFloorUpsert:
+		return floorConversion(ctx, s.temporal, queueBaselines, floorUpsertWorkflow, rec)
+	case modePoll:
+		return pollConversion(ctx, s.temporal, queueBaselines, rec)
+	case modeOursSDK:
+		actor := conversion.User{ID: user.ID, Name: user.Name}
+		return sdkConversion(ctx, s.driver, user.OrganizationID, actor, opp.ID, opp.Items[0].ID, rec)
+	case modeOurs:
+		token, err := api.IssueToken(benchSecret, user.ID, time.Hour)
+		if err != nil {
+			return err
+		}
+		hu := &httpUser{base: s.apiURL, token: token, client: httpClient}
+		return hu.convert(ctx, opp.ID, opp.Items[0].ID, rec)
+	}
+	return fmt.Errorf("no mode %q", mode)
 }

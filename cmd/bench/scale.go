@@ -38,7 +38,9 @@ func runScale(ctx context.Context, o options, out io.Writer) error {
 	fmt.Fprintf(out, "scale: %d conversions, %d users, sticky cache %s\n", o.scale, scaleUsers, cacheName(o.cacheSize))
 	fmt.Fprintf(out, "memory before: %s\n", memory())
 
-	httpClient := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: time.Minute}
+	// Longer than the API's own request timeout (a minute), so that a
+	// request the API gives up on shows the API's answer.
+	httpClient := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: 2 * time.Minute}
 	users := make([]*httpUser, scaleUsers)
 	for i := range users {
 		token, err := api.IssueToken(benchSecret, s.data.Users[i].ID, 2*time.Hour)
