@@ -59,6 +59,9 @@ func startStack(ctx context.Context, data *crm.SeedData, o options) (*stack, err
 	}
 	s.stop = append(s.stop, func() { _ = os.RemoveAll(dir) })
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	// What goes wrong is worth reading: the API's and the SDK's errors go
+	// to standard error, the rest nowhere.
+	problems := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 
 	pg, err := devstack.StartPostgres(ctx, devstack.PostgresOptions{Dir: filepath.Join(dir, "pg"), Logger: quiet})
 	if err != nil {
@@ -93,7 +96,7 @@ func startStack(ctx context.Context, data *crm.SeedData, o options) (*stack, err
 	}
 	s.stop = append(s.stop, func() { _ = srv.Stop(context.Background()) })
 	s.cpu.temporal = srv.Pid()
-	opts := client.Options{HostPort: srv.Address(), Logger: tlog.NewStructuredLogger(quiet)}
+	opts := client.Options{HostPort: srv.Address(), Logger: tlog.NewStructuredLogger(problems)}
 	if !o.gzip {
 		opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}
 	}
@@ -127,7 +130,7 @@ func startStack(ctx context.Context, data *crm.SeedData, o options) (*stack, err
 	// not turned off, so that its cost stays in the measure.
 	handler := api.New(api.Config{JWTSecret: benchSecret, TaskQueue: queueOurs, RequestTimeout: time.Minute,
 		RateLimit: 1e6, RateBurst: 1e6},
-		api.Deps{Store: store, Temporal: s.temporal, Logger: quiet}).Handler()
+		api.Deps{Store: store, Temporal: s.temporal, Logger: problems}).Handler()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		s.close()
