@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"time"
 )
 
@@ -17,10 +19,13 @@ type httpUser struct {
 	client *http.Client
 }
 
-// call sends one request and checks its status and that the answer is JSON;
-// its latency is a step's. Like the floor's client, it does not decode what
-// it does not use.
-func (u *httpUser) call(ctx context.Context, method, path string, body any, want int) error {
+// errUnavailable is a 503 answer: a dependency of the API did not answer in time.
+var errUnavailable = errors.New("503 service unavailable")
+
+// call sends one request and checks its status (one of want) and that the
+// answer is JSON; its latency is a step's. Like the floor's client, it does
+// not decode what it does not use.
+func (u *httpUser) call(ctx context.Context, method, path string, body any, want ...int) error {
 	var r io.Reader
 	if body != nil {
 		raw, err := json.Marshal(body)
@@ -46,8 +51,12 @@ func (u *httpUser) call(ctx context.Context, method, path string, body any, want
 	if err != nil {
 		return err
 	}
-	if resp.StatusCode != want {
-		return fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, raw)
+	if !slices.Contains(want, resp.StatusCode) {
+		err := fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, raw)
+		if resp.StatusCode == http.StatusServiceUnavailable {
+			err = fmt.Errorf("%w: %w", errUnavailable, err)
+		}
+		return err
 	}
 	if !json.Valid(raw) {
 		return fmt.Errorf("%s %s: the answer is not JSON: %.200s", method, path, raw)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -61,12 +62,13 @@ func runScale(ctx context.Context, o options, out io.Writer) error {
 			continue
 		}
 		t0 := time.Now()
-		if err := startHalfFinished(ctx, started, checkpoint, opp); err != nil {
+		retried, err := startHalfFinished(ctx, started, checkpoint, opp)
+		if err != nil {
 			return err
 		}
 		took := time.Since(t0)
-		fmt.Fprintf(out, "\n%d open conversions (%d started in %s, %.0f/s)\n", checkpoint, checkpoint-started,
-			took.Round(time.Second), float64(checkpoint-started)/took.Seconds())
+		fmt.Fprintf(out, "\n%d open conversions (%d started in %s, %.0f/s; %d starts answered 503 and were sent again)\n",
+			checkpoint, checkpoint-started, took.Round(time.Second), float64(checkpoint-started)/took.Seconds(), retried)
 		started = checkpoint
 		runtime.GC()
 		fmt.Fprintf(out, "  memory: %s\n", memory())
@@ -103,8 +105,14 @@ func runScale(ctx context.Context, o options, out io.Writer) error {
 	return nil
 }
 
-// startHalfFinished starts conversions [from, to) and maps their fields, 32 at a time.
-func startHalfFinished(ctx context.Context, from, to int, opp func(int) (string, *httpUser)) error {
+// startRetries is how many times a simulated user sends a start again that
+// was answered 503 (the API's "try again shortly"), as a client would.
+const startRetries = 2
+
+// startHalfFinished starts conversions [from, to) and maps their fields, 32
+// at a time. It returns how many starts were sent again after a 503.
+func startHalfFinished(ctx context.Context, from, to int, opp func(int) (string, *httpUser)) (int, error) {
+	var retried atomic.Int64
 	var next atomic.Int64
 	next.Store(int64(from))
 	var wg sync.WaitGroup
@@ -120,6 +128,10 @@ func startHalfFinished(ctx context.Context, from, to int, opp func(int) (string,
 				id, u := opp(n)
 				path := "/v1/opportunities/" + id + "/conversion"
 				err := u.call(ctx, http.MethodPost, path, nil, http.StatusCreated)
+				for try := 0; try < startRetries && errors.Is(err, errUnavailable); try++ {
+					retried.Add(1)
+					err = u.call(ctx, http.MethodPost, path, nil, http.StatusCreated, http.StatusOK)
+				}
 				if err == nil {
 					err = u.call(ctx, http.MethodPut, path+"/mapping", benchMapping, http.StatusOK)
 				}
@@ -135,7 +147,7 @@ func startHalfFinished(ctx context.Context, from, to int, opp func(int) (string,
 		})
 	}
 	wg.Wait()
-	return firstErr
+	return int(retried.Load()), firstErr
 }
 
 // timeIt runs f n times and returns the median duration.

@@ -60,8 +60,8 @@ func startStack(ctx context.Context, data *crm.SeedData, o options) (*stack, err
 	s.stop = append(s.stop, func() { _ = os.RemoveAll(dir) })
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	// What goes wrong is worth reading: the API's and the SDK's errors go
-	// to standard error, the rest nowhere.
-	problems := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	// to standard error (a dependency unavailable is a warning), the rest nowhere.
+	problems := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
 	pg, err := devstack.StartPostgres(ctx, devstack.PostgresOptions{Dir: filepath.Join(dir, "pg"), Logger: quiet})
 	if err != nil {
