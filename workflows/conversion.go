@@ -242,23 +242,19 @@ func (c *conv) conversionKey(ctx workflow.Context) string {
 	return info.WorkflowExecution.ID + "/" + first
 }
 
-// rememberMapping keeps the user's mapping in the background: a failure to
+// rememberMapping keeps the user's mapping in the background, as an
+// ordinary activity: the step's answer does not wait for it, a failure to
 // remember does not fail the step, and the run waits for it before it ends.
-// Under versionLeanHistory it is written like the save, locally first: the
-// step's answer then waits for one short write, and no activity task and no
-// second workflow task follow it. Before, it was an ordinary activity that
-// the answer did not wait for.
+// (Written locally inside the step's workflow task instead, it saved a
+// workflow task per conversion, but at 32 starts at once the dev server now
+// and then left every new conversion's first workflow task unhandled for a
+// minute; see BENCHMARKS.md.)
 func (c *conv) rememberMapping(ctx workflow.Context, m conversion.Mapping) {
 	c.background++
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		defer func() { c.background-- }()
 		in := activities.RememberInput{UserID: c.state.StartedBy.ID, Mapping: m}
-		var err error
-		if c.lean {
-			err = c.write(ctx, rememberMappingActivity, c.act.RememberMapping, in, nil)
-		} else {
-			err = workflow.ExecuteActivity(withOptions(ctx, writeOptions), c.act.RememberMapping, in).Get(ctx, nil)
-		}
+		err := workflow.ExecuteActivity(withOptions(ctx, writeOptions), c.act.RememberMapping, in).Get(ctx, nil)
 		if err != nil {
 			workflow.GetLogger(ctx).Warn("mapping not remembered", "error", err)
 		}
@@ -289,11 +285,9 @@ func (c *conv) save(ctx workflow.Context) error {
 // each upsert is a write to visibility, so a new run asks for this one
 // version only and takes the three earlier ones (versionLocalSnapshot,
 // versionLazyIdleTimer, versionLocalWrites at 2) as given. It also expects
-// its identity and memo from whoever starts it (StartAttributes,
-// StartMemo) instead of upserting them, and remembers the mapping with a
-// local write. A new run's start went from 4 upserts and a memo change to 2
-// upserts; the mapping step from 3 workflow tasks and an activity task to 1
-// workflow task; the save from 2 upserts to 1.
+// its memo from whoever starts it (StartMemo) instead of setting it, and
+// upserts its identity with its first step. A new run's start went from 4
+// upserts and a memo change to 2 upserts; the save from 2 upserts to 1.
 const versionLeanHistory = "lean-history"
 
 // versionLazyIdleTimer marks the change that keeps one idle timer running

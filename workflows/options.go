@@ -76,7 +76,6 @@ const (
 	loadSnapshotActivity     = "LoadSnapshot"
 	saveOrderActivity        = "SaveOrder"
 	closeOpportunityActivity = "CloseOpportunity"
-	rememberMappingActivity  = "RememberMapping"
 )
 
 func withOptions(ctx workflow.Context, o workflow.ActivityOptions) workflow.Context {
