@@ -56,12 +56,17 @@ func (u cpuUse) minus(v cpuUse) cpuUse {
 
 func (u cpuUse) total() time.Duration { return u.temporal + u.postgres + u.bench }
 
+// msPerStep is d spread over steps, in milliseconds.
+func msPerStep(d time.Duration, steps int) string {
+	return fmt.Sprintf("%.2f", d.Seconds()*1000/float64(steps))
+}
+
 // perStep is the CPU each party spent per step, in milliseconds.
 func (u cpuUse) perStep(steps int) string {
 	if steps == 0 {
 		return "-"
 	}
-	per := func(d time.Duration) string { return fmt.Sprintf("%.2f", d.Seconds()*1000/float64(steps)) }
+	per := func(d time.Duration) string { return msPerStep(d, steps) }
 	return fmt.Sprintf("temporal %s, postgres %s, bench process %s, total %s",
 		per(u.temporal), per(u.postgres), per(u.bench), per(u.total()))
 }

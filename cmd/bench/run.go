@@ -46,6 +46,15 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	}
 
 	httpClient := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}, Timeout: time.Minute}
+	// Each simulated user signs in once, as a salesperson would.
+	speakers := map[string]*httpUser{}
+	for _, u := range s.data.Users[:users] {
+		token, err := api.IssueToken(benchSecret, u.ID, time.Hour)
+		if err != nil {
+			return err
+		}
+		speakers[u.ID] = &httpUser{base: s.apiURL, token: token, client: httpClient}
+	}
 	// One conversion of each mode first, not measured: the first use of a
 	// task queue and of a workflow type costs the server more than the rest.
 	warm := s.data.Users[0]
@@ -55,7 +64,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		if mode == modeOursSDK {
 			opp = warmOpps[1]
 		}
-		if err := s.convert(ctx, mode, warm, opp, httpClient, &recorder{}); err != nil {
+		if err := s.convert(ctx, mode, warm, opp, speakers[warm.ID], &recorder{}); err != nil {
 			return fmt.Errorf("warm up %s: %w", mode, err)
 		}
 	}
@@ -78,7 +87,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 				opps := s.opportunitiesOf(user.ID)[first : first+o.conversions]
 				wg.Go(func() {
 					for _, opp := range opps {
-						rec.done(s.convert(ctx, mode, user, opp, httpClient, rec))
+						rec.done(s.convert(ctx, mode, user, opp, speakers[user.ID], rec))
 					}
 				})
 			}
@@ -110,8 +119,8 @@ func run(ctx context.Context, o options, out io.Writer) error {
 }
 
 // convert runs one conversion of the mode as user, of opp where the mode
-// converts an opportunity.
-func (s *stack) convert(ctx context.Context, mode string, user crm.SeedUser, opp crm.SeedOpportunity, httpClient *http.Client, rec *recorder) error {
+// converts an opportunity; hu is the user speaking to the API.
+func (s *stack) convert(ctx context.Context, mode string, user crm.SeedUser, opp crm.SeedOpportunity, hu *httpUser, rec *recorder) error {
 	switch mode {
 	case modeFloor:
 		return floorConversion(ctx, s.temporal, queueBaselines, floorWorkflow, rec)
@@ -123,11 +132,6 @@ func (s *stack) convert(ctx context.Context, mode string, user crm.SeedUser, opp
 		actor := conversion.User{ID: user.ID, Name: user.Name}
 		return sdkConversion(ctx, s.driver, user.OrganizationID, actor, opp.ID, opp.Items[0].ID, rec)
 	case modeOurs:
-		token, err := api.IssueToken(benchSecret, user.ID, time.Hour)
-		if err != nil {
-			return err
-		}
-		hu := &httpUser{base: s.apiURL, token: token, client: httpClient}
 		return hu.convert(ctx, opp.ID, opp.Items[0].ID, rec)
 	}
 	return fmt.Errorf("no mode %q", mode)

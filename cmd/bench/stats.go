@@ -131,7 +131,7 @@ func (r result) cpuPerStep() string {
 	if r.steps == 0 {
 		return "-"
 	}
-	return fmt.Sprintf("%.2f", r.cpu.total().Seconds()*1000/float64(r.steps))
+	return msPerStep(r.cpu.total(), r.steps)
 }
 
 func ratio(a, b float64) string {
