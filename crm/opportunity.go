@@ -3,6 +3,7 @@ package crm
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -159,15 +160,14 @@ func (s *Store) OpportunitySnapshot(ctx context.Context, orgID, oppID string) (*
 	if !validID(orgID) || !validID(oppID) {
 		return nil, notFound("opportunity", oppID)
 	}
-	var items []conversion.Item
-	var itemsErr error
-	read := make(chan struct{})
-	go func() {
-		defer close(read)
-		items, itemsErr = readItems(ctx, s.db, oppID)
-	}()
+	var (
+		items    []conversion.Item
+		itemsErr error
+		wg       sync.WaitGroup
+	)
+	wg.Go(func() { items, itemsErr = readItems(ctx, s.db, oppID) })
 	row, err := readOpportunity(ctx, s.db, orgID, oppID)
-	<-read
+	wg.Wait()
 	if err != nil {
 		return nil, err // not found wins over whatever the items query met
 	}
