@@ -27,7 +27,6 @@ import (
 	"github.com/crmconvert/crmconvert/crm"
 	"github.com/crmconvert/crmconvert/crm/crmtest"
 	"github.com/crmconvert/crmconvert/crm/demo"
-	"github.com/crmconvert/crmconvert/devstack"
 	"github.com/crmconvert/crmconvert/worker"
 	"github.com/crmconvert/crmconvert/worker/workertest"
 	"github.com/crmconvert/crmconvert/workflows"
@@ -48,14 +47,7 @@ func run(m *testing.M) int {
 		// starting one would eat the fuzzing time.
 		return m.Run()
 	}
-	srv, err := workertest.Start(context.Background(), devstack.TemporalOptions{})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer srv.Stop()
-	temporalClient = srv.Client
-	return crmtest.Run(m)
+	return workertest.Run(m, func(c client.Client) { temporalClient = c })
 }
 
 // testSecret signs the tests' tokens.

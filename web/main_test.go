@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"os"
@@ -19,7 +18,6 @@ import (
 	"github.com/crmconvert/crmconvert/crm"
 	"github.com/crmconvert/crmconvert/crm/crmtest"
 	"github.com/crmconvert/crmconvert/crm/demo"
-	"github.com/crmconvert/crmconvert/devstack"
 	"github.com/crmconvert/crmconvert/worker"
 	"github.com/crmconvert/crmconvert/worker/workertest"
 	"github.com/crmconvert/crmconvert/workflows"
@@ -32,14 +30,7 @@ func TestMain(m *testing.M) { os.Exit(run(m)) }
 
 func run(m *testing.M) int {
 	gin.SetMode(gin.ReleaseMode)
-	srv, err := workertest.Start(context.Background(), devstack.TemporalOptions{})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer srv.Stop()
-	temporalClient = srv.Client
-	return crmtest.Run(m)
+	return workertest.Run(m, func(c client.Client) { temporalClient = c })
 }
 
 // testSecret signs the tests' tokens.

@@ -3,7 +3,6 @@ package worker_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"sync/atomic"
 	"testing"
@@ -18,7 +17,6 @@ import (
 	"github.com/crmconvert/crmconvert/crm"
 	"github.com/crmconvert/crmconvert/crm/crmtest"
 	"github.com/crmconvert/crmconvert/crm/demo"
-	"github.com/crmconvert/crmconvert/devstack"
 	"github.com/crmconvert/crmconvert/worker"
 	"github.com/crmconvert/crmconvert/worker/workertest"
 	"github.com/crmconvert/crmconvert/workflows"
@@ -34,14 +32,7 @@ func TestMain(m *testing.M) {
 // run starts a Temporal dev server for the package's tests and stops it
 // once they have run.
 func run(m *testing.M) int {
-	srv, err := workertest.Start(context.Background(), devstack.TemporalOptions{})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer srv.Stop()
-	temporalClient = srv.Client
-	return crmtest.Run(m)
+	return workertest.Run(m, func(c client.Client) { temporalClient = c })
 }
 
 // crashAfterCommit writes the order, then fails the first attempt as if the

@@ -5,11 +5,15 @@ package workertest
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"os"
+	"testing"
 
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 
+	"github.com/crmconvert/crmconvert/crm/crmtest"
 	"github.com/crmconvert/crmconvert/devstack"
 	"github.com/crmconvert/crmconvert/worker"
 )
@@ -54,4 +58,18 @@ func (s *Server) Stop() {
 		s.Client.Close()
 	}
 	_ = s.server.Stop(context.Background())
+}
+
+// Run is the body of a TestMain whose tests share one server: it starts
+// the server, hands its client to use, runs the tests on the databases
+// crmtest prepares, stops the server and returns the exit code.
+func Run(m *testing.M, use func(client.Client)) int {
+	srv, err := Start(context.Background(), devstack.TemporalOptions{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer srv.Stop()
+	use(srv.Client)
+	return crmtest.Run(m)
 }
