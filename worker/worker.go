@@ -15,9 +15,10 @@ import (
 const DefaultTaskQueue = "crm-conversion"
 
 // New registers the conversion workflow and its activities on a worker of the
-// task queue. The caller starts it (Start or Run) and stops it.
+// task queue; options that name no way of polling get autoscaling Pollers.
+// The caller starts it (Start or Run) and stops it.
 func New(c client.Client, taskQueue string, store activities.Store, opts sdkworker.Options) sdkworker.Worker {
-	w := sdkworker.New(c, taskQueue, opts)
+	w := sdkworker.New(c, taskQueue, withPollers(opts))
 	w.RegisterWorkflowWithOptions(workflows.Conversion, workflow.RegisterOptions{Name: workflows.WorkflowName})
 	w.RegisterActivity(&activities.Activities{Store: store})
 	return w

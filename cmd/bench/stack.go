@@ -111,7 +111,10 @@ func startStack(ctx context.Context, data *crm.SeedData, o options) (*stack, err
 	}
 
 	// Both workers get the same options, so that tuning cannot favour ours.
-	wopts := sdkworker.Options{MaxConcurrentWorkflowTaskPollers: o.pollers}
+	wopts := sdkworker.Options{
+		WorkflowTaskPollerBehavior: worker.Pollers(o.pollers),
+		ActivityTaskPollerBehavior: worker.Pollers(o.pollers),
+	}
 	ours := worker.New(s.temporal, queueOurs, store, wopts)
 	baselines := sdkworker.New(s.temporal, queueBaselines, wopts)
 	baselines.RegisterWorkflowWithOptions(floorWorkflow, workflow.RegisterOptions{Name: "Floor"})

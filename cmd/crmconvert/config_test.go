@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/crmconvert/crmconvert/worker"
 )
 
 func TestParseDuration(t *testing.T) {
@@ -75,8 +77,8 @@ func TestLoadConfigDeployment(t *testing.T) {
 	require.Equal(t, 45*time.Second, opts.WorkerStopTimeout, "running tasks get the shutdown timeout to finish")
 	require.Equal(t, 20, opts.MaxConcurrentActivityExecutionSize)
 	require.Equal(t, 10, opts.MaxConcurrentWorkflowTaskExecutionSize)
-	require.Equal(t, 4, opts.MaxConcurrentActivityTaskPollers)
-	require.Equal(t, 3, opts.MaxConcurrentWorkflowTaskPollers)
+	require.Equal(t, worker.Pollers(4), opts.ActivityTaskPollerBehavior, "autoscaling up to the number given")
+	require.Equal(t, worker.Pollers(3), opts.WorkflowTaskPollerBehavior)
 
 	defaults, err := loadConfig(func(string) string { return "" })
 	require.NoError(t, err)

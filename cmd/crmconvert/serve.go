@@ -74,8 +74,8 @@ func workerOptions(cfg config) sdkworker.Options {
 		WorkerStopTimeout:                      cfg.ShutdownTimeout,
 		MaxConcurrentActivityExecutionSize:     cfg.Worker.MaxConcurrentActivities,
 		MaxConcurrentWorkflowTaskExecutionSize: cfg.Worker.MaxConcurrentWorkflowTasks,
-		MaxConcurrentActivityTaskPollers:       cfg.Worker.ActivityPollers,
-		MaxConcurrentWorkflowTaskPollers:       cfg.Worker.WorkflowTaskPollers,
+		ActivityTaskPollerBehavior:             worker.Pollers(cfg.Worker.ActivityPollers),
+		WorkflowTaskPollerBehavior:             worker.Pollers(cfg.Worker.WorkflowTaskPollers),
 	}
 }
 
