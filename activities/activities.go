@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	"go.temporal.io/sdk/temporal"
 
@@ -14,9 +13,7 @@ import (
 
 // Store is what the activities need of the CRM's database.
 type Store interface {
-	OpportunitySnapshot(ctx context.Context, orgID, oppID string) (*conversion.Opportunity, error)
-	CustomFields(ctx context.Context, orgID string) ([]conversion.CustomField, error)
-	RememberedMapping(ctx context.Context, userID string) (conversion.Mapping, error)
+	ConversionSnapshot(ctx context.Context, orgID, oppID, userID string) (*conversion.Snapshot, error)
 	RememberMapping(ctx context.Context, userID string, m conversion.Mapping) error
 	CreateOrder(ctx context.Context, o crm.NewOrder) (crm.SavedOrder, error)
 	CloseOpportunity(ctx context.Context, c crm.CloseOpportunity) (crm.CloseResult, error)
@@ -36,37 +33,15 @@ type SnapshotInput struct {
 	UserID         string `json:"user_id"`
 }
 
-// Snapshot is what a conversion starts from.
-type Snapshot struct {
-	Opportunity  *conversion.Opportunity  `json:"opportunity"`
-	CustomFields []conversion.CustomField `json:"custom_fields"`
-	Remembered   conversion.Mapping       `json:"remembered,omitempty"`
-}
-
-// LoadSnapshot reads the opportunity with its items and remaining
-// quantities, the organization's custom fields and the user's last mapping.
-// The three reads are independent and sent at once, so a new conversion
-// waits for one round trip to the database instead of four.
-func (a *Activities) LoadSnapshot(ctx context.Context, in SnapshotInput) (Snapshot, error) {
-	var (
-		snap                   Snapshot
-		customErr, rememberErr error
-		wg                     sync.WaitGroup
-	)
-	wg.Go(func() { snap.CustomFields, customErr = a.Store.CustomFields(ctx, in.OrganizationID) })
-	wg.Go(func() { snap.Remembered, rememberErr = a.Store.RememberedMapping(ctx, in.UserID) })
-	opp, err := a.Store.OpportunitySnapshot(ctx, in.OrganizationID, in.OpportunityID)
-	wg.Wait()
-	switch {
-	case err != nil: // first: an opportunity that is gone is a refusal, not a retry
-		return Snapshot{}, classify(fmt.Errorf("read opportunity %s: %w", in.OpportunityID, err))
-	case customErr != nil:
-		return Snapshot{}, fmt.Errorf("read custom fields: %w", customErr)
-	case rememberErr != nil:
-		return Snapshot{}, fmt.Errorf("read remembered mapping: %w", rememberErr)
+// LoadSnapshot reads what a conversion starts from (crm.ConversionSnapshot).
+// Conversions started since version 2 of lean-history are given it by the
+// API instead; runs started before read it here.
+func (a *Activities) LoadSnapshot(ctx context.Context, in SnapshotInput) (conversion.Snapshot, error) {
+	snap, err := a.Store.ConversionSnapshot(ctx, in.OrganizationID, in.OpportunityID, in.UserID)
+	if err != nil { // an opportunity that is gone is a refusal, not a retry
+		return conversion.Snapshot{}, classify(fmt.Errorf("read the snapshot of opportunity %s: %w", in.OpportunityID, err))
 	}
-	snap.Opportunity = opp
-	return snap, nil
+	return *snap, nil
 }
 
 // RememberInput is a user's accepted mapping.

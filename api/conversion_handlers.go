@@ -42,14 +42,17 @@ func (s *Server) startConversion(c *gin.Context) error {
 	}
 	wid := noteWorkflow(c, workflows.WorkflowID(u.OrganizationID, oppID))
 	ctx := c.Request.Context()
-	opp, err := s.store.OpportunitySnapshot(ctx, u.OrganizationID, oppID)
+	// What a new conversion starts from is read here, where the opportunity
+	// is checked and names the run, and handed to the workflow, so that it
+	// is read once.
+	snap, err := s.store.ConversionSnapshot(ctx, u.OrganizationID, oppID, u.ID)
 	if errors.Is(err, crm.ErrNotFound) {
 		return typeNotFound.with("no opportunity " + oppID)
 	}
 	if err != nil {
 		return fmt.Errorf("read opportunity %s: %w", oppID, err)
 	}
-	if refusal := opp.Convertible(); refusal != nil {
+	if refusal := snap.Opportunity.Convertible(); refusal != nil {
 		// The caller's own conversion under way stays reachable even when
 		// nothing remains to convert, its order being saved already.
 		if st, err := s.activeState(ctx, wid); err == nil && st.StartedBy.ID == u.ID {
@@ -58,7 +61,7 @@ func (s *Server) startConversion(c *gin.Context) error {
 		return refusal
 	}
 
-	res, err := s.open(ctx, u, opp, id)
+	res, err := s.open(ctx, u, snap, id)
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,7 @@ import (
 type Store interface {
 	UserByID(ctx context.Context, id string) (*crm.User, error)
 	Opportunity(ctx context.Context, orgID, oppID string) (*crm.OpportunityDetail, error)
-	OpportunitySnapshot(ctx context.Context, orgID, oppID string) (*conversion.Opportunity, error)
+	ConversionSnapshot(ctx context.Context, orgID, oppID, userID string) (*conversion.Snapshot, error)
 	Order(ctx context.Context, orgID, orderID string) (*crm.OrderDetail, error)
 	CustomerInOrganization(ctx context.Context, orgID, customerID string) (bool, error)
 	SearchOpportunities(ctx context.Context, orgID, keyword string, page crm.Page) (crm.OpportunityHits, error)

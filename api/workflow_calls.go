@@ -86,11 +86,11 @@ func updateID(c *gin.Context, userID, action string) (string, error) {
 	return userID + "/" + action + "/" + key, nil
 }
 
-// open starts the conversion of the opportunity for the user, or resumes
-// the one under way, with Update-With-Start.
-func (s *Server) open(ctx context.Context, u *crm.User, opp *conversion.Opportunity, updateID string) (*workflows.OpenResult, error) {
+// open starts the conversion of the snapshot's opportunity for the user, or
+// resumes the one under way, with Update-With-Start.
+func (s *Server) open(ctx context.Context, u *crm.User, snap *conversion.Snapshot, updateID string) (*workflows.OpenResult, error) {
 	actor := conversion.User{ID: u.ID, Name: u.Name}
-	opts, in := workflows.StartOptions(s.cfg.TaskQueue, u.OrganizationID, opp, actor, s.cfg.IdleTimeout)
+	opts, in := workflows.StartOptions(s.cfg.TaskQueue, u.OrganizationID, snap, actor, s.cfg.IdleTimeout)
 	start := s.temporal.NewWithStartWorkflowOperation(opts, workflows.WorkflowName, in)
 	handle, err := s.temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: start,

@@ -324,3 +324,33 @@ func TestSeedIntoAnEmptyDatabase(t *testing.T) {
 		t.Errorf("the 2024 counter is not at 7 after seeding SO-2024-000007")
 	}
 }
+
+// ConversionSnapshot is the three reads a conversion starts from, together;
+// an opportunity that is not there (or another organization's) is ErrNotFound.
+func TestConversionSnapshot(t *testing.T) {
+	ctx := t.Context()
+	store, _ := seededStore(t)
+	remembered := conversion.Mapping{{Source: "opportunity.name", Target: "order.title"}}
+	if err := store.RememberMapping(ctx, demo.Sam, remembered); err != nil {
+		t.Fatalf("RememberMapping: %v", err)
+	}
+	snap, err := store.ConversionSnapshot(ctx, demo.Acme, demo.InitechRenewal, demo.Sam)
+	if err != nil {
+		t.Fatalf("ConversionSnapshot: %v", err)
+	}
+	if snap.Opportunity.ID != demo.InitechRenewal || len(snap.Opportunity.Items) == 0 {
+		t.Errorf("opportunity = %s with %d items, want %s with its items", snap.Opportunity.ID, len(snap.Opportunity.Items), demo.InitechRenewal)
+	}
+	if len(snap.CustomFields) != 8 {
+		t.Errorf("custom fields = %d, want Acme's 8", len(snap.CustomFields))
+	}
+	if !slices.Equal(snap.Remembered, remembered) {
+		t.Errorf("remembered = %v, want %v", snap.Remembered, remembered)
+	}
+	if snap, err := store.ConversionSnapshot(ctx, demo.Acme, demo.InitechRenewal, demo.Mia); err != nil || snap.Remembered != nil {
+		t.Errorf("Mia's snapshot remembers %v (%v), want nothing", snap.Remembered, err)
+	}
+	if _, err := store.ConversionSnapshot(ctx, demo.Globex, demo.InitechRenewal, demo.Sam); !errors.Is(err, crm.ErrNotFound) {
+		t.Errorf("another organization's opportunity: %v, want ErrNotFound", err)
+	}
+}

@@ -68,7 +68,7 @@ func (d *Driver) Open(ctx context.Context, org, opp string, u conversion.User, i
 	}
 	in := workflows.Input{OrganizationID: org, OpportunityID: opp, StartedBy: u, IdleTimeout: idle}
 	if d.Store != nil {
-		snap, err := d.Store.OpportunitySnapshot(ctx, org, opp)
+		snap, err := d.Store.ConversionSnapshot(ctx, org, opp, u.ID)
 		if err != nil {
 			return c, conversion.State{}, fmt.Errorf("read opportunity %s: %w", opp, err)
 		}

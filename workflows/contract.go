@@ -41,6 +41,9 @@ type Input struct {
 	StartedBy      conversion.User `json:"started_by"`
 	// IdleTimeout is how long the conversion waits for a step; zero means DefaultIdleTimeout.
 	IdleTimeout time.Duration `json:"idle_timeout,omitempty"`
+	// Snapshot is what the conversion starts from, as the starter read it
+	// (StartOptions); nil: the run reads it itself.
+	Snapshot *conversion.Snapshot `json:"snapshot,omitempty"`
 	// State carries a conversion over continue-as-new; nil for a new one.
 	State *conversion.State `json:"state,omitempty"`
 	// Answers carries the latest steps' answers over continue-as-new.

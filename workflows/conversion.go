@@ -43,8 +43,9 @@ type conv struct {
 	answers []Answer
 	// act is only used for its method values, which name the activities.
 	act *activities.Activities
-	// lean is set in runs started under versionLeanHistory.
-	lean bool
+	// lean is set in runs started under versionLeanHistory, given in those
+	// started under its version leanHistoryGiven.
+	lean, given bool
 }
 
 // Answer is what a step's Update answered.
@@ -83,7 +84,8 @@ func newConversion(ctx workflow.Context, in Input) *conv {
 
 func (c *conv) run(ctx workflow.Context) (conversion.State, error) {
 	logger := workflow.GetLogger(ctx)
-	c.lean = workflow.GetVersion(ctx, versionLeanHistory, workflow.DefaultVersion, 1) == 1
+	lean := workflow.GetVersion(ctx, versionLeanHistory, workflow.DefaultVersion, leanHistoryGiven)
+	c.lean, c.given = lean >= leanHistoryFirst, lean >= leanHistoryGiven
 	if !c.state.Loaded() {
 		if !c.lean {
 			c.publishIdentity(ctx, StepStarting)
@@ -174,9 +176,11 @@ func (c *conv) load(ctx workflow.Context) error {
 		OpportunityID:  c.in.OpportunityID,
 		UserID:         c.in.StartedBy.ID,
 	}
-	var snap activities.Snapshot
+	var snap conversion.Snapshot
 	var err error
-	if !c.lean && workflow.GetVersion(ctx, versionLocalSnapshot, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+	if c.given && c.in.Snapshot != nil {
+		snap = *c.in.Snapshot
+	} else if !c.lean && workflow.GetVersion(ctx, versionLocalSnapshot, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		err = workflow.ExecuteActivity(withOptions(ctx, readOptions), c.act.LoadSnapshot, in).Get(ctx, &snap)
 	} else {
 		lctx := workflow.WithLocalActivityOptions(ctx, localReadOptions)
@@ -242,19 +246,23 @@ func (c *conv) conversionKey(ctx workflow.Context) string {
 	return info.WorkflowExecution.ID + "/" + first
 }
 
-// rememberMapping keeps the user's mapping in the background, as an
-// ordinary activity: the step's answer does not wait for it, a failure to
+// rememberMapping keeps the user's mapping in the background: a failure to
 // remember does not fail the step, and the run waits for it before it ends.
-// (Written locally inside the step's workflow task instead, it saved a
-// workflow task per conversion, but at 32 starts at once the dev server now
-// and then left every new conversion's first workflow task unhandled for a
-// minute; see BENCHMARKS.md.)
+// Since leanHistoryGiven it is written like the save, locally first: the
+// step's answer waits for one short write, and no activity task and no
+// second workflow task follow. Before, it was an ordinary activity that the
+// answer did not wait for.
 func (c *conv) rememberMapping(ctx workflow.Context, m conversion.Mapping) {
 	c.background++
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		defer func() { c.background-- }()
 		in := activities.RememberInput{UserID: c.state.StartedBy.ID, Mapping: m}
-		err := workflow.ExecuteActivity(withOptions(ctx, writeOptions), c.act.RememberMapping, in).Get(ctx, nil)
+		var err error
+		if c.given {
+			err = c.write(ctx, rememberMappingActivity, c.act.RememberMapping, in, nil)
+		} else {
+			err = workflow.ExecuteActivity(withOptions(ctx, writeOptions), c.act.RememberMapping, in).Get(ctx, nil)
+		}
 		if err != nil {
 			workflow.GetLogger(ctx).Warn("mapping not remembered", "error", err)
 		}
@@ -288,7 +296,20 @@ func (c *conv) save(ctx workflow.Context) error {
 // its memo from whoever starts it (StartMemo) instead of setting it, and
 // upserts its identity with its first step. A new run's start went from 4
 // upserts and a memo change to 2 upserts; the save from 2 upserts to 1.
+//
+// Its version 2 (leanHistoryGiven) takes the snapshot from the input, as
+// the API read it to check the opportunity and name the run, instead of
+// reading it again in a local activity (a marker and four queries less per
+// start), and remembers the mapping locally first. (That local write was
+// once withdrawn for a minute-long stall of new conversions at 32 starts at
+// once; the stall was the SDK's default pollers, see worker.Pollers.)
 const versionLeanHistory = "lean-history"
+
+// The versions of versionLeanHistory.
+const (
+	leanHistoryFirst workflow.Version = 1
+	leanHistoryGiven workflow.Version = 2
+)
 
 // versionLazyIdleTimer marks the change that keeps one idle timer running
 // across steps, re-armed for the rest of the idle time when it fires, instead

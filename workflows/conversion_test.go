@@ -3,6 +3,7 @@ package workflows
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/crmconvert/crmconvert/activities"
 	"github.com/crmconvert/crmconvert/conversion"
 	"github.com/crmconvert/crmconvert/crm"
 )
@@ -336,6 +338,28 @@ func TestAnOpportunityWithoutItemsCannotBeConverted(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// A conversion started by the API is given its snapshot and does not read
+// it again; one started bare, by a tool or before the API gave it, reads it.
+// Either way the accepted mapping is remembered for the user.
+func TestTheSnapshotIsReadOnlyWhenTheStartDidNotGiveIt(t *testing.T) {
+	for _, bare := range []bool{false, true} {
+		t.Run(fmt.Sprintf("bare=%v", bare), func(t *testing.T) {
+			h := newHarness(t)
+			h.bare = bare
+			h.send(UpdateOpen, OpenRequest{Actor: alice}, func(o *outcome) {
+				require.NoError(t, o.err)
+				require.Equal(t, "OPP-000001", o.open.State.Opportunity.Number)
+			})
+			h.send(UpdateMapping, MappingRequest{Request: as(alice), Mapping: goodMapping}, ok(t))
+			h.signal(SignalCancel, CancelRequest{Actor: alice.ID})
+			h.run(Input{})
+
+			require.Equal(t, map[bool]int{false: 0, true: 1}[bare], h.reads)
+			require.Equal(t, []activities.RememberInput{{UserID: alice.ID, Mapping: goodMapping}}, h.remembered)
+		})
+	}
+}
 
 // A save that fails for longer than the local tries goes on as an ordinary
 // activity, retried until the database takes it, with the workflow task free

@@ -46,8 +46,8 @@ func testOpportunity() *conversion.Opportunity {
 	}
 }
 
-func testSnapshot() activities.Snapshot {
-	return activities.Snapshot{
+func testSnapshot() conversion.Snapshot {
+	return conversion.Snapshot{
 		Opportunity: testOpportunity(),
 		CustomFields: []conversion.CustomField{
 			{Object: "opportunity", Name: "region", Type: conversion.TypeText},
@@ -65,8 +65,14 @@ type harness struct {
 	env *testsuite.TestWorkflowEnvironment
 	act *activities.Activities
 	at  time.Duration
-	// snapshot is what LoadSnapshot returns.
-	snapshot activities.Snapshot
+	// snapshot is what the conversion starts from: given in its input, as
+	// the API starts it, or, when bare, returned by LoadSnapshot.
+	snapshot conversion.Snapshot
+	bare     bool
+	// reads counts the LoadSnapshot calls; remembered are the mappings
+	// RememberMapping was given.
+	reads      int
+	remembered []activities.RememberInput
 }
 
 func newHarness(t *testing.T) *harness {
@@ -76,7 +82,9 @@ func newHarness(t *testing.T) *harness {
 	act := &activities.Activities{}
 	env.RegisterActivity(act)
 	h := &harness{t: t, env: env, act: act, snapshot: testSnapshot()}
-	env.OnActivity(act.RememberMapping, mock.Anything, mock.Anything).Return(nil).Maybe()
+	env.OnActivity(act.RememberMapping, mock.Anything, mock.Anything).Run(func(args mock.Arguments) {
+		h.remembered = append(h.remembered, args.Get(1).(activities.RememberInput))
+	}).Return(nil).Maybe()
 	return h
 }
 
@@ -136,12 +144,18 @@ func (h *harness) signal(name string, arg any) {
 	h.env.RegisterDelayedCallback(func() { h.env.SignalWorkflow(name, arg) }, h.at)
 }
 
-// execute runs the conversion until it ends; an empty input starts Alice's conversion of opp-1.
+// execute runs the conversion until it ends; an empty input starts Alice's
+// conversion of opp-1 as the API does, with the snapshot, unless bare.
 func (h *harness) execute(in Input) {
 	if in.OrganizationID == "" {
 		in = Input{OrganizationID: "org-1", OpportunityID: "opp-1", StartedBy: alice}
+		if !h.bare {
+			snap := h.snapshot
+			in.Snapshot = &snap
+		}
 	}
-	h.env.OnActivity(h.act.LoadSnapshot, mock.Anything, mock.Anything).Return(h.snapshot, nil)
+	h.env.OnActivity(h.act.LoadSnapshot, mock.Anything, mock.Anything).Return(h.snapshot, nil).
+		Run(func(mock.Arguments) { h.reads++ }).Maybe()
 	h.env.ExecuteWorkflow(WorkflowName, in)
 }
 

@@ -76,6 +76,7 @@ const (
 	loadSnapshotActivity     = "LoadSnapshot"
 	saveOrderActivity        = "SaveOrder"
 	closeOpportunityActivity = "CloseOpportunity"
+	rememberMappingActivity  = "RememberMapping"
 )
 
 func withOptions(ctx workflow.Context, o workflow.ActivityOptions) workflow.Context {

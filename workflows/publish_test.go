@@ -23,8 +23,10 @@ func TestPublishesWhatOperatorsSee(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t)
+			h.bare = !tc.memo
 			if tc.memo {
-				opts, _ := StartOptions("queue", "org-1", testOpportunity(), alice, 0)
+				snap := testSnapshot()
+				opts, _ := StartOptions("queue", "org-1", &snap, alice, 0)
 				require.NoError(t, h.env.SetMemoOnStart(opts.Memo))
 			}
 			if tc.identity {

@@ -10,12 +10,13 @@ import (
 	"github.com/crmconvert/crmconvert/conversion"
 )
 
-// StartOptions are how the conversion of opp by user is started, or found
-// when it runs already: the API and the tools that drive conversions share
-// them so that every conversion starts alike. Operators read the summary
-// and details in the Temporal UI; the memo is given here so that the run
-// need not set it.
-func StartOptions(taskQueue, organizationID string, opp *conversion.Opportunity, user conversion.User, idle time.Duration) (client.StartWorkflowOptions, Input) {
+// StartOptions are how the conversion by user of the snapshot's opportunity
+// is started, or found when it runs already: the API and the tools that
+// drive conversions share them so that every conversion starts alike.
+// Operators read the summary and details in the Temporal UI; the memo and
+// the snapshot are given here so that the run need not set or read them.
+func StartOptions(taskQueue, organizationID string, snap *conversion.Snapshot, user conversion.User, idle time.Duration) (client.StartWorkflowOptions, Input) {
+	opp := snap.Opportunity
 	opts := client.StartWorkflowOptions{
 		ID:                       WorkflowID(organizationID, opp.ID),
 		TaskQueue:                taskQueue,
@@ -30,5 +31,6 @@ func StartOptions(taskQueue, organizationID string, opp *conversion.Opportunity,
 		OpportunityID:  opp.ID,
 		StartedBy:      user,
 		IdleTimeout:    idle,
+		Snapshot:       snap,
 	}
 }
