@@ -48,6 +48,7 @@ type options struct {
 	scale       int
 	cacheSize   int
 	pollers     int
+	fixedPolls  bool
 	dbFile      bool
 	cpuProfile  string
 	gzip        bool
@@ -64,6 +65,7 @@ func main() {
 	flag.IntVar(&o.cacheSize, "cache", 0, "with -scale: the worker's sticky workflow cache size (0: the SDK's default)")
 	flag.BoolVar(&o.dbFile, "db-file", false, "keep the dev server's state in a file, as crmconvert dev does, instead of in memory")
 	flag.IntVar(&o.pollers, "pollers", 0, "the most pollers of each worker and task type, autoscaling (0: the SDK's maximum)")
+	flag.BoolVar(&o.fixedPolls, "fixed-pollers", false, "poll as the SDK does by default instead (-pollers of each kind, 0: 2), for comparison")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run")
 	flag.BoolVar(&o.gzip, "gzip", false, "compress gRPC requests, as the SDK does by default (crmconvert dev does not, on loopback)")
 	flag.Parse()

@@ -115,6 +115,10 @@ func startStack(ctx context.Context, data *crm.SeedData, o options) (*stack, err
 		WorkflowTaskPollerBehavior: worker.Pollers(o.pollers),
 		ActivityTaskPollerBehavior: worker.Pollers(o.pollers),
 	}
+	if o.fixedPolls {
+		fixed := sdkworker.NewPollerBehaviorSimpleMaximum(sdkworker.PollerBehaviorSimpleMaximumOptions{MaximumNumberOfPollers: o.pollers})
+		wopts = sdkworker.Options{WorkflowTaskPollerBehavior: fixed, ActivityTaskPollerBehavior: fixed}
+	}
 	ours := worker.New(s.temporal, queueOurs, store, wopts)
 	baselines := sdkworker.New(s.temporal, queueBaselines, wopts)
 	baselines.RegisterWorkflowWithOptions(floorWorkflow, workflow.RegisterOptions{Name: "Floor"})
