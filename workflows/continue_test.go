@@ -38,6 +38,7 @@ func TestContinueAsNewCarriesTheWholeConversion(t *testing.T) {
 	require.Equal(t, goodMapping, next.State.Mapping)
 	require.Equal(t, alice, next.State.StartedBy)
 	require.Len(t, next.Answers, 1)
+	require.Nil(t, next.Snapshot, "the state holds what the snapshot gave; it is not carried twice")
 
 	h := newHarness(t)
 	h.send(UpdateItems, ItemsRequest{Request: as(alice), Items: goodItems}, func(o *outcome) {

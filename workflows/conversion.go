@@ -153,6 +153,7 @@ func (c *conv) continueAsNew(ctx workflow.Context) (conversion.State, error) {
 	in := c.in
 	in.State = &c.state
 	in.Answers = c.answers
+	in.Snapshot = nil // the state holds what it gave
 	return conversion.State{}, workflow.NewContinueAsNewError(ctx, WorkflowName, in)
 }
 
