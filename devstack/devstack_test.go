@@ -261,3 +261,21 @@ func connect(t *testing.T, url string) *pgx.Conn {
 func testLogger(t *testing.T) *slog.Logger {
 	return slog.New(slog.NewTextHandler(t.Output(), nil))
 }
+
+// The dev server reads its single shard's queues more often than a
+// cluster's shards do by default; settings the caller gives win.
+func TestDynamicConfigReadsTheQueuesOftenUnlessTold(t *testing.T) {
+	got := dynamicConfig(nil)
+	for _, key := range []string{"history.transferProcessorMaxPollRPS", "history.timerProcessorMaxPollRPS", "history.visibilityProcessorMaxPollRPS"} {
+		if got[key] != "1000" {
+			t.Errorf("%s = %q, want 1000", key, got[key])
+		}
+	}
+	got = dynamicConfig(map[string]string{"history.transferProcessorMaxPollRPS": "20", "limit.maxIDLength": "100"})
+	if got["history.transferProcessorMaxPollRPS"] != "20" || got["limit.maxIDLength"] != "100" || got["history.timerProcessorMaxPollRPS"] != "1000" {
+		t.Errorf("dynamicConfig with settings = %v", got)
+	}
+	if queueReadsPerSecond["history.transferProcessorMaxPollRPS"] != "1000" {
+		t.Error("dynamicConfig changed the defaults it started from")
+	}
+}

@@ -61,6 +61,28 @@ type Temporal struct {
 	tempLog bool // the log is a temporary file, removed by Stop
 }
 
+// queueReadsPerSecond are the dev server's settings that differ from the
+// Temporal server's defaults, for its single history shard. Each shard
+// reads its queues of internal tasks at most 20 times a second by default
+// (history.*ProcessorMaxPollRPS), which a cluster of hundreds of shards
+// never notices; with one shard for everything, a new workflow's first
+// workflow task, which goes out through the transfer queue, waited about
+// 25 ms for its turn once the first few dozen workflows had used up the
+// burst, and visibility writes about 30 ms.
+var queueReadsPerSecond = map[string]string{
+	"history.transferProcessorMaxPollRPS":   "1000",
+	"history.timerProcessorMaxPollRPS":      "1000",
+	"history.visibilityProcessorMaxPollRPS": "1000",
+}
+
+// dynamicConfig is the dev server's settings: queueReadsPerSecond, and
+// those the caller sets, which win.
+func dynamicConfig(set map[string]string) map[string]string {
+	out := maps.Clone(queueReadsPerSecond)
+	maps.Copy(out, set)
+	return out
+}
+
 // StartTemporal runs `temporal server start-dev` and waits until it answers
 // health checks and has opts.SearchAttributes. Its output goes to
 // DBFile+".log", or to a temporary file when the server runs in memory.
@@ -123,8 +145,9 @@ func startTemporal(ctx context.Context, opts TemporalOptions) (*Temporal, error)
 	for _, name := range slices.Sorted(maps.Keys(opts.SearchAttributes)) {
 		args = append(args, "--search-attribute", name+"="+opts.SearchAttributes[name])
 	}
-	for _, key := range slices.Sorted(maps.Keys(opts.DynamicConfig)) {
-		args = append(args, "--dynamic-config-value", key+"="+opts.DynamicConfig[key])
+	dynamic := dynamicConfig(opts.DynamicConfig)
+	for _, key := range slices.Sorted(maps.Keys(dynamic)) {
+		args = append(args, "--dynamic-config-value", key+"="+dynamic[key])
 	}
 	storageArgs, logPath, tempLog, err := temporalStorage(opts.DBFile)
 	if err != nil {
