@@ -66,19 +66,21 @@ type Temporal struct {
 // reads its queues of internal tasks at most 20 times a second by default
 // (history.*ProcessorMaxPollRPS), which a cluster of hundreds of shards
 // never notices; with one shard for everything, a new workflow's first
-// workflow task, which goes out through the transfer queue, waited about
-// 25 ms for its turn once the first few dozen workflows had used up the
-// burst, and visibility writes about 30 ms.
-var queueReadsPerSecond = map[string]string{
-	"history.transferProcessorMaxPollRPS":   "1000",
-	"history.timerProcessorMaxPollRPS":      "1000",
-	"history.visibilityProcessorMaxPollRPS": "1000",
+// workflow task and every signal's, which go out through the transfer
+// queue, waited about 25 ms for its next read once the first few dozen
+// workflows had used up the burst, and visibility writes about 30 ms.
+func queueReadsPerSecond() map[string]string {
+	return map[string]string{
+		"history.transferProcessorMaxPollRPS":   "1000",
+		"history.timerProcessorMaxPollRPS":      "1000",
+		"history.visibilityProcessorMaxPollRPS": "1000",
+	}
 }
 
 // dynamicConfig is the dev server's settings: queueReadsPerSecond, and
 // those the caller sets, which win.
 func dynamicConfig(set map[string]string) map[string]string {
-	out := maps.Clone(queueReadsPerSecond)
+	out := queueReadsPerSecond()
 	maps.Copy(out, set)
 	return out
 }
