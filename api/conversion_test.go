@@ -291,3 +291,25 @@ func TestResumeAtTheClosePromptWhenNothingRemains(t *testing.T) {
 	p := e.call(demo.Ada, http.MethodPost, path, nil).problem(t, http.StatusConflict)
 	assert.Contains(t, p.Detail, "nothing remains")
 }
+
+// The mapping a user accepts is remembered before the step is answered, and
+// is what their next conversion proposes.
+func TestTheNextConversionProposesTheRememberedMapping(t *testing.T) {
+	e := newEnv(t)
+	first := conversionPath(demo.InitechRenewal)
+	e.call(demo.Sam, http.MethodPost, first, nil).conversion(t, http.StatusCreated)
+	chosen := conversion.Mapping{
+		{Source: "opportunity.number", Target: "order.title"},
+		{Source: "opportunity.customer_id", Target: "order.customer_id"},
+		{Source: "opportunity.currency", Target: "order.currency"},
+	}
+	e.call(demo.Sam, http.MethodPut, first+"/mapping", map[string]any{"mapping": chosen}).conversion(t, http.StatusOK)
+
+	next := e.call(demo.Sam, http.MethodPost, conversionPath(demo.UmbrellaLab), nil).conversion(t, http.StatusCreated)
+	assert.Equal(t, chosen, conversion.Mapping(next.Mapping.Pairs))
+	assert.False(t, next.Mapping.Accepted)
+	assert.Equal(t, "OPP-000002", next.Mapping.Preview["order.title"])
+
+	other := e.call(demo.Mia, http.MethodPost, conversionPath(demo.StarkSupport), nil).conversion(t, http.StatusCreated)
+	assert.NotEqual(t, chosen, conversion.Mapping(other.Mapping.Pairs), "another user's proposal is their own")
+}
