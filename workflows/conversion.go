@@ -46,6 +46,8 @@ type conv struct {
 	// lean is set in runs started under versionLeanHistory, given in those
 	// started under its version leanHistoryGiven.
 	lean, given bool
+	// bySignal is set in a SignalledConversion: its steps come as signals.
+	bySignal bool
 }
 
 // Answer is what a step's Update answered.
@@ -154,7 +156,7 @@ func (c *conv) continueAsNew(ctx workflow.Context) (conversion.State, error) {
 	in.State = &c.state
 	in.Answers = c.answers
 	in.Snapshot = nil // the state holds what it gave
-	return conversion.State{}, workflow.NewContinueAsNewError(ctx, WorkflowName, in)
+	return conversion.State{}, workflow.NewContinueAsNewError(ctx, workflow.GetInfo(ctx).WorkflowType.Name, in)
 }
 
 // awaitHandlers lets every Update in flight and every background activity

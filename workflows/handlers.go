@@ -40,17 +40,23 @@ func (c *conv) setup(ctx workflow.Context) error {
 // before (in an earlier run, before continue-as-new) gets its first answer
 // again; else validate, apply, then record the step.
 func step[R any](c *conv, name string, validate func(R) error, apply func(workflow.Context, R) error) func(workflow.Context) error {
+	do := func(ctx workflow.Context, req R) error {
+		if err := validate(req); err != nil {
+			return reject(err)
+		}
+		if err := apply(ctx, req); err != nil {
+			return reject(err)
+		}
+		c.stepped(ctx)
+		return nil
+	}
 	handler := func(ctx workflow.Context, req R) (conversion.State, error) {
 		if st, ok := c.answered(ctx); ok {
 			return st, nil
 		}
-		if err := validate(req); err != nil {
-			return conversion.State{}, reject(err)
+		if err := do(ctx, req); err != nil {
+			return conversion.State{}, err
 		}
-		if err := apply(ctx, req); err != nil {
-			return conversion.State{}, reject(err)
-		}
-		c.stepped(ctx)
 		c.answer(ctx)
 		return c.state, nil
 	}
@@ -61,6 +67,10 @@ func step[R any](c *conv, name string, validate func(R) error, apply func(workfl
 		return reject(validate(req))
 	}
 	return func(ctx workflow.Context) error {
+		if c.bySignal {
+			listen(ctx, name, do)
+			return nil
+		}
 		return workflow.SetUpdateHandlerWithOptions(ctx, name, handler,
 			workflow.UpdateHandlerOptions{Validator: validator})
 	}

@@ -69,6 +69,8 @@ type harness struct {
 	// the API starts it, or, when bare, returned by LoadSnapshot.
 	snapshot conversion.Snapshot
 	bare     bool
+	// workflow is the workflow type run: WorkflowName unless set.
+	workflow string
 	// reads counts the LoadSnapshot calls; remembered are the mappings
 	// RememberMapping was given.
 	reads      int
@@ -79,6 +81,7 @@ func newHarness(t *testing.T) *harness {
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
 	env.RegisterWorkflowWithOptions(Conversion, workflow.RegisterOptions{Name: WorkflowName})
+	env.RegisterWorkflowWithOptions(SignalledConversion, workflow.RegisterOptions{Name: SignalledWorkflowName})
 	act := &activities.Activities{}
 	env.RegisterActivity(act)
 	h := &harness{t: t, env: env, act: act, snapshot: testSnapshot()}
@@ -156,7 +159,11 @@ func (h *harness) execute(in Input) {
 	}
 	h.env.OnActivity(h.act.LoadSnapshot, mock.Anything, mock.Anything).Return(h.snapshot, nil).
 		Run(func(mock.Arguments) { h.reads++ }).Maybe()
-	h.env.ExecuteWorkflow(WorkflowName, in)
+	name := h.workflow
+	if name == "" {
+		name = WorkflowName
+	}
+	h.env.ExecuteWorkflow(name, in)
 }
 
 // run executes the conversion and returns its final state.

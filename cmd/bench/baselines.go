@@ -85,10 +85,10 @@ func floorConversion(ctx context.Context, c client.Client, queue string, wf any,
 	return nil
 }
 
-// pollWorkflow is the signal-and-poll pattern of Temporal's order
-// management reference app: a step is a signal, and the client polls a
-// query until the state shows it.
-func pollWorkflow(ctx workflow.Context) (int, error) {
+// emptyPollWorkflow is the signal-and-poll pattern with nothing behind
+// it: a step is a signal, counted, and the client polls a query until the
+// count shows it. It is to signal+poll what the floor is to ours.
+func emptyPollWorkflow(ctx workflow.Context) (int, error) {
 	steps := 0
 	if err := workflow.SetQueryHandler(ctx, "state", func() (int, error) { return steps, nil }); err != nil {
 		return 0, err
@@ -101,48 +101,23 @@ func pollWorkflow(ctx workflow.Context) (int, error) {
 	return steps, nil
 }
 
-// pollInterval is how often the signal-and-poll client asks; shorter than
-// browsers usually poll, which favours the pattern.
-const pollInterval = 20 * time.Millisecond
-
-func pollConversion(ctx context.Context, c client.Client, queue string, rec *recorder) error {
+func emptyPollConversion(ctx context.Context, c client.Client, queue string, rec *recorder) error {
 	id := "poll-" + uuid.NewString()
 	for step := 1; step <= stepsPerConversion; step++ {
 		start := time.Now()
 		var err error
 		if step == 1 {
-			_, err = c.SignalWithStartWorkflow(ctx, id, "step", nil, client.StartWorkflowOptions{ID: id, TaskQueue: queue}, pollWorkflow)
+			_, err = c.SignalWithStartWorkflow(ctx, id, "step", nil, client.StartWorkflowOptions{ID: id, TaskQueue: queue}, emptyPollWorkflow)
 		} else {
 			err = c.SignalWorkflow(ctx, id, "", "step", nil)
 		}
 		if err != nil {
 			return err
 		}
-		if err := waitForStep(ctx, c, id, step); err != nil {
+		if _, err := poll(ctx, c, id, "state", func(seen int) bool { return seen >= step }); err != nil {
 			return err
 		}
 		rec.step(time.Since(start))
 	}
 	return nil
-}
-
-func waitForStep(ctx context.Context, c client.Client, id string, step int) error {
-	for {
-		v, err := c.QueryWorkflow(ctx, id, "", "state")
-		if err != nil {
-			return err
-		}
-		var seen int
-		if err := v.Get(&seen); err != nil {
-			return err
-		}
-		if seen >= step {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("step %d of %s not seen: %w", step, id, ctx.Err())
-		case <-time.After(pollInterval):
-		}
-	}
 }

@@ -1,8 +1,8 @@
 // Command bench measures what a conversion step costs, side by side in one
 // run on one machine: (a) the floor, a minimal workflow answering the same
-// number of Updates straight through the SDK client; (b) the same steps as
-// signals, each followed by polling a query until the state shows it; (c)
-// ours, whole conversions through the HTTP API with JWT, PostgreSQL and the
+// number of Updates straight through the SDK client; (b) the same
+// conversion's steps as signals, each followed by polling a query until the
+// state shows it; (c) ours, whole conversions through the HTTP API with JWT, PostgreSQL and the
 // real workflow, ending with the order saved and the close prompt answered.
 // BENCHMARKS.md gives the method and the figures.
 //
@@ -28,18 +28,24 @@ const (
 	modeFloor = "floor"
 	modePoll  = "signal+poll"
 	modeOurs  = "ours"
-	// Two rungs between the floor and ours, run only when asked for: the
-	// floor plus one search-attribute upsert per step, and our workflow
-	// driven through the SDK client instead of the API.
+	// Three rungs, run only when asked for: the floor plus one
+	// search-attribute upsert per step; the signal-and-poll pattern with
+	// nothing behind its steps; our workflow driven through the SDK client
+	// instead of the API.
 	modeFloorUpsert = "floor+upsert"
+	modeEmptyPoll   = "signal+poll-empty"
 	modeOursSDK     = "ours-sdk"
 )
 
-// defaultModes are the three modes; allModes adds the two rungs.
+// defaultModes are the three modes; allModes adds the rungs.
 var (
 	defaultModes = []string{modeFloor, modePoll, modeOurs}
-	allModes     = []string{modeFloor, modeFloorUpsert, modePoll, modeOursSDK, modeOurs}
+	allModes     = []string{modeFloor, modeFloorUpsert, modeEmptyPoll, modePoll, modeOursSDK, modeOurs}
 )
+
+// converting are the modes that convert opportunities of the CRM, each
+// its own: a converted opportunity is won and cannot be converted again.
+var converting = []string{modeOurs, modeOursSDK, modePoll}
 
 type options struct {
 	levels      []int

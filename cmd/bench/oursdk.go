@@ -23,18 +23,7 @@ func sdkConversion(ctx context.Context, d *replay.Driver, org string, user conve
 		return err
 	}
 	rec.named("start", time.Since(start))
-	req := workflows.Request{Actor: user.ID}
-	steps := []struct {
-		name string
-		arg  any
-	}{
-		{workflows.UpdateMapping, workflows.MappingRequest{Request: req, Mapping: sdkMapping}},
-		{workflows.UpdateItems, workflows.ItemsRequest{Request: req, Items: []conversion.Pick{{OpportunityItemID: item, Quantity: decimal.NewFromInt(1)}}}},
-		{workflows.UpdateDraft, workflows.DraftRequest{Request: req, Patch: conversion.DraftPatch{Header: map[string]string{"notes": "benchmark"}}}},
-		{workflows.UpdateSave, req},
-		{workflows.UpdateClose, workflows.CloseRequest{Request: req, Close: true}},
-	}
-	for i, s := range steps {
+	for i, s := range conversionSteps(user, item) {
 		start := time.Now()
 		if _, err := d.Step(ctx, c, s.name, s.arg); err != nil {
 			return err
@@ -42,6 +31,26 @@ func sdkConversion(ctx context.Context, d *replay.Driver, org string, user conve
 		rec.named(ourSteps[i+1], time.Since(start))
 	}
 	return nil
+}
+
+// step is one of a conversion's steps after the start, as the workflow takes it.
+type step struct {
+	name string
+	arg  any
+}
+
+// conversionSteps are the steps of a straight conversion of item by user
+// after the start, the same as httpUser.convert sends: the mapping, the
+// products, a draft edit, the save and the close decision.
+func conversionSteps(user conversion.User, item string) []step {
+	req := workflows.Request{Actor: user.ID}
+	return []step{
+		{workflows.UpdateMapping, workflows.MappingRequest{Request: req, Mapping: sdkMapping}},
+		{workflows.UpdateItems, workflows.ItemsRequest{Request: req, Items: []conversion.Pick{{OpportunityItemID: item, Quantity: decimal.NewFromInt(1)}}}},
+		{workflows.UpdateDraft, workflows.DraftRequest{Request: req, Patch: conversion.DraftPatch{Header: map[string]string{"notes": "benchmark"}}}},
+		{workflows.UpdateSave, req},
+		{workflows.UpdateClose, workflows.CloseRequest{Request: req, Close: true}},
+	}
 }
 
 // sdkMapping is benchMapping as the workflow takes it.

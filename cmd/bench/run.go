@@ -21,10 +21,10 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		return runScale(ctx, o, out)
 	}
 	users := slices.Max(o.levels)
-	// Ours and ours-sdk each convert opportunities of their own, and two
-	// more warm up: a converted opportunity is won, and cannot be
-	// converted again.
-	s, err := startStack(ctx, benchData(users, 2*o.conversions*len(o.levels)+2), o)
+	// Each converting mode has opportunities of its own at each level, and
+	// one more to warm up with.
+	perLevel := len(converting) * o.conversions
+	s, err := startStack(ctx, benchData(users, perLevel*len(o.levels)+len(converting)), o)
 	if err != nil {
 		return err
 	}
@@ -58,12 +58,9 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	// One conversion of each mode first, not measured: the first use of a
 	// task queue and of a workflow type costs the server more than the rest.
 	warm := s.data.Users[0]
-	warmOpps := s.opportunitiesOf(warm.ID)[2*o.conversions*len(o.levels):]
+	warmOpps := s.opportunitiesOf(warm.ID)[perLevel*len(o.levels):]
 	for _, mode := range o.modes {
-		opp := warmOpps[0]
-		if mode == modeOursSDK {
-			opp = warmOpps[1]
-		}
+		opp := warmOpps[max(0, slices.Index(converting, mode))]
 		if err := s.convert(ctx, mode, warm, opp, speakers[warm.ID], &recorder{}); err != nil {
 			return fmt.Errorf("warm up %s: %w", mode, err)
 		}
@@ -80,10 +77,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 			var wg sync.WaitGroup
 			for u := range level {
 				user := s.data.Users[u]
-				first := 2 * li * o.conversions
-				if mode == modeOursSDK {
-					first += o.conversions
-				}
+				first := li*perLevel + max(0, slices.Index(converting, mode))*o.conversions
 				opps := s.opportunitiesOf(user.ID)[first : first+o.conversions]
 				wg.Go(func() {
 					for _, opp := range opps {
@@ -98,13 +92,13 @@ func run(ctx context.Context, o options, out io.Writer) error {
 				return err
 			}
 			r.cpu = cpuAfter.minus(cpuBefore)
-			fmt.Fprintf(out, "  %-12s %3d users: p50 %s ms, %.1f conversions/s, %d errors\n", mode, level, ms(r.p50), r.perSecond, r.errors)
-			fmt.Fprintf(out, "  %-12s %3d users: CPU ms per step: %s\n", "", level, r.cpu.perStep(r.steps))
+			fmt.Fprintf(out, "  %-17s %3d users: p50 %s ms, %.1f conversions/s, %d errors\n", mode, level, ms(r.p50), r.perSecond, r.errors)
+			fmt.Fprintf(out, "  %-17s %3d users: CPU ms per step: %s\n", "", level, r.cpu.perStep(r.steps))
 			switch mode {
-			case modeOurs, modeOursSDK:
-				fmt.Fprintf(out, "  %-12s %3d users: step p50 (ms):%s\n", "", level, rec.perStep(ourSteps))
+			case modeOurs, modeOursSDK, modePoll:
+				fmt.Fprintf(out, "  %-17s %3d users: step p50 (ms):%s\n", "", level, rec.perStep(ourSteps))
 			case modeFloor, modeFloorUpsert:
-				fmt.Fprintf(out, "  %-12s %3d users: step p50 (ms):%s\n", "", level, rec.perStep(floorSteps))
+				fmt.Fprintf(out, "  %-17s %3d users: step p50 (ms):%s\n", "", level, rec.perStep(floorSteps))
 			}
 			results = append(results, r)
 		}
@@ -126,8 +120,11 @@ func (s *stack) convert(ctx context.Context, mode string, user crm.SeedUser, opp
 		return floorConversion(ctx, s.temporal, queueBaselines, floorWorkflow, rec)
 	case modeFloorUpsert:
 		return floorConversion(ctx, s.temporal, queueBaselines, floorUpsertWorkflow, rec)
+	case modeEmptyPoll:
+		return emptyPollConversion(ctx, s.temporal, queueBaselines, rec)
 	case modePoll:
-		return pollConversion(ctx, s.temporal, queueBaselines, rec)
+		actor := conversion.User{ID: user.ID, Name: user.Name}
+		return signalledConversion(ctx, s.temporal, s.driver.Store, queueOurs, user.OrganizationID, actor, opp.ID, opp.Items[0].ID, rec)
 	case modeOursSDK:
 		actor := conversion.User{ID: user.ID, Name: user.Name}
 		return sdkConversion(ctx, s.driver, user.OrganizationID, actor, opp.ID, opp.Items[0].ID, rec)

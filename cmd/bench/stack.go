@@ -23,6 +23,7 @@ import (
 	"github.com/crmconvert/crmconvert/devstack"
 	"github.com/crmconvert/crmconvert/replay"
 	"github.com/crmconvert/crmconvert/worker"
+	"github.com/crmconvert/crmconvert/workflows"
 )
 
 // Task queues of the benchmark's workers.
@@ -123,7 +124,8 @@ func startStack(ctx context.Context, data *crm.SeedData, o options) (*stack, err
 	baselines := sdkworker.New(s.temporal, queueBaselines, wopts)
 	baselines.RegisterWorkflowWithOptions(floorWorkflow, workflow.RegisterOptions{Name: "Floor"})
 	baselines.RegisterWorkflowWithOptions(floorUpsertWorkflow, workflow.RegisterOptions{Name: "FloorUpsert"})
-	baselines.RegisterWorkflowWithOptions(pollWorkflow, workflow.RegisterOptions{Name: "SignalPoll"})
+	baselines.RegisterWorkflowWithOptions(emptyPollWorkflow, workflow.RegisterOptions{Name: "SignalPoll"})
+	ours.RegisterWorkflowWithOptions(workflows.SignalledConversion, workflow.RegisterOptions{Name: workflows.SignalledWorkflowName})
 	for _, w := range []sdkworker.Worker{ours, baselines} {
 		if err := w.Start(); err != nil {
 			s.close()

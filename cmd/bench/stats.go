@@ -102,9 +102,9 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.1f", float64(d.Microseco
 
 // printTable prints the results and, per level, the ratios of ours to the others.
 func printTable(w io.Writer, results []result) {
-	fmt.Fprintf(w, "\n%-14s %6s %9s %9s %9s %9s %10s %6s %7s %12s\n", "mode", "users", "p50 ms", "p95 ms", "p99 ms", "max ms", "conv/s", "conv", "errors", "CPU ms/step")
+	fmt.Fprintf(w, "\n%-18s %6s %9s %9s %9s %9s %10s %6s %7s %12s\n", "mode", "users", "p50 ms", "p95 ms", "p99 ms", "max ms", "conv/s", "conv", "errors", "CPU ms/step")
 	for _, r := range results {
-		fmt.Fprintf(w, "%-14s %6d %9s %9s %9s %9s %10.2f %6d %7d %12s\n", r.mode, r.users, ms(r.p50), ms(r.p95), ms(r.p99), ms(r.max), r.perSecond, r.conversions, r.errors, r.cpuPerStep())
+		fmt.Fprintf(w, "%-18s %6d %9s %9s %9s %9s %10.2f %6d %7d %12s\n", r.mode, r.users, ms(r.p50), ms(r.p95), ms(r.p99), ms(r.max), r.perSecond, r.conversions, r.errors, r.cpuPerStep())
 	}
 	byKey := map[string]result{}
 	var levels []int
@@ -114,11 +114,11 @@ func printTable(w io.Writer, results []result) {
 			levels = append(levels, r.users)
 		}
 	}
-	fmt.Fprintf(w, "\n%6s %16s %16s %16s\n", "users", "ours/floor p50", "ours/floor cps", "ours/poll p50")
+	fmt.Fprintf(w, "\n%6s %16s %16s %16s %16s\n", "users", "ours/floor p50", "ours/floor cps", "ours/poll p50", "ours/poll cps")
 	for _, u := range levels {
 		ours, floor, poll := byKey[fmt.Sprint(modeOurs, u)], byKey[fmt.Sprint(modeFloor, u)], byKey[fmt.Sprint(modePoll, u)]
-		fmt.Fprintf(w, "%6d %16s %16s %16s\n", u, ratio(float64(ours.p50), float64(floor.p50)),
-			ratio(ours.perSecond, floor.perSecond), ratio(float64(ours.p50), float64(poll.p50)))
+		fmt.Fprintf(w, "%6d %16s %16s %16s %16s\n", u, ratio(float64(ours.p50), float64(floor.p50)),
+			ratio(ours.perSecond, floor.perSecond), ratio(float64(ours.p50), float64(poll.p50)), ratio(ours.perSecond, poll.perSecond))
 	}
 	for _, r := range results {
 		if r.firstErr != nil {
