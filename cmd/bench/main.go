@@ -57,6 +57,7 @@ type options struct {
 	fixedPolls  bool
 	dbFile      bool
 	cpuProfile  string
+	serverProf  string
 	gzip        bool
 }
 
@@ -73,6 +74,7 @@ func main() {
 	flag.IntVar(&o.pollers, "pollers", 0, "the most pollers of each worker and task type, autoscaling (0: the SDK's maximum)")
 	flag.BoolVar(&o.fixedPolls, "fixed-pollers", false, "poll as the SDK does by default instead (-pollers of each kind, 0: 2), for comparison")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run")
+	flag.StringVar(&o.serverProf, "server-profile", "", "write a perf profile of the dev server while the modes run (needs Linux perf)")
 	flag.BoolVar(&o.gzip, "gzip", false, "compress gRPC requests, as the SDK does by default (crmconvert dev does not, on loopback)")
 	flag.Parse()
 	if *smoke {

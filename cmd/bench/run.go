@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,7 +17,7 @@ import (
 	"github.com/crmconvert/crmconvert/crm"
 )
 
-func run(ctx context.Context, o options, out io.Writer) error {
+func run(ctx context.Context, o options, out io.Writer) (err error) {
 	if o.scale > 0 {
 		return runScale(ctx, o, out)
 	}
@@ -64,6 +65,13 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		if err := s.convert(ctx, mode, warm, opp, speakers[warm.ID], &recorder{}); err != nil {
 			return fmt.Errorf("warm up %s: %w", mode, err)
 		}
+	}
+	if o.serverProf != "" {
+		stop, err := startServerProfile(s.cpu.temporal, o.serverProf)
+		if err != nil {
+			return err
+		}
+		defer func() { err = errors.Join(err, stop()) }()
 	}
 	var results []result
 	for li, level := range o.levels {

@@ -135,8 +135,9 @@ func (r result) cpuPerStep() string {
 	return msPerStep(r.cpu.total(), r.steps)
 }
 
+// ratio is a/b, or "-" when a mode was not run.
 func ratio(a, b float64) string {
-	if b == 0 {
+	if a == 0 || b == 0 {
 		return "-"
 	}
 	return fmt.Sprintf("%.2fx", a/b)
