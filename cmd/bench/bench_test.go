@@ -16,7 +16,7 @@ func TestSmoke(t *testing.T) {
 	err := run(context.Background(), options{levels: []int{1, 2}, modes: allModes, conversions: 1}, &out)
 	require.NoError(t, err, out.String())
 	t.Log(out.String())
-	for _, want := range []string{"floor", "signal+poll", "ours", "ours/floor p50"} {
+	for _, want := range []string{"floor", "signal+poll-empty", "signal+poll ", "ours-sdk", "ours ", "ours/floor p50", "ours/poll cps"} {
 		require.Contains(t, out.String(), want)
 	}
 }

@@ -124,7 +124,7 @@ func startStack(ctx context.Context, data *crm.SeedData, o options) (*stack, err
 	baselines := sdkworker.New(s.temporal, queueBaselines, wopts)
 	baselines.RegisterWorkflowWithOptions(floorWorkflow, workflow.RegisterOptions{Name: "Floor"})
 	baselines.RegisterWorkflowWithOptions(floorUpsertWorkflow, workflow.RegisterOptions{Name: "FloorUpsert"})
-	baselines.RegisterWorkflowWithOptions(emptyPollWorkflow, workflow.RegisterOptions{Name: "SignalPoll"})
+	baselines.RegisterWorkflowWithOptions(emptyPollWorkflow, workflow.RegisterOptions{Name: "EmptySignalPoll"})
 	ours.RegisterWorkflowWithOptions(workflows.SignalledConversion, workflow.RegisterOptions{Name: workflows.SignalledWorkflowName})
 	for _, w := range []sdkworker.Worker{ours, baselines} {
 		if err := w.Start(); err != nil {
