@@ -13,7 +13,7 @@ import (
 // not judged here: this machine is shared and noisy.
 func TestSmoke(t *testing.T) {
 	var out bytes.Buffer
-	err := run(context.Background(), options{levels: []int{1, 2}, modes: allModes, conversions: 1}, &out)
+	err := run(context.Background(), options{levels: []int{1, 2}, modes: allModes, conversions: 2, rounds: 2}, &out)
 	require.NoError(t, err, out.String())
 	t.Log(out.String())
 	for _, want := range []string{"floor", "signal+poll-empty", "signal+poll ", "ours-sdk", "ours ", "ours/floor p50", "ours/poll cps"} {

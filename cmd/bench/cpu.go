@@ -54,6 +54,10 @@ func (u cpuUse) minus(v cpuUse) cpuUse {
 	return cpuUse{temporal: u.temporal - v.temporal, postgres: u.postgres - v.postgres, bench: u.bench - v.bench}
 }
 
+func (u cpuUse) plus(v cpuUse) cpuUse {
+	return cpuUse{temporal: u.temporal + v.temporal, postgres: u.postgres + v.postgres, bench: u.bench + v.bench}
+}
+
 func (u cpuUse) total() time.Duration { return u.temporal + u.postgres + u.bench }
 
 // msPerStep is d spread over steps, in milliseconds.

@@ -51,6 +51,7 @@ type options struct {
 	levels      []int
 	modes       []string
 	conversions int // per user and level
+	rounds      int // each level's conversions run in this many rounds of every mode
 	scale       int
 	cacheSize   int
 	pollers     int
@@ -67,6 +68,7 @@ func main() {
 	levels := flag.String("levels", "1,8,32", "concurrent users, comma-separated")
 	modes := flag.String("modes", strings.Join(defaultModes, ","), "the modes to run, comma-separated (the ratios need all three)")
 	flag.IntVar(&o.conversions, "conversions", 10, "conversions per user at each level")
+	flag.IntVar(&o.rounds, "rounds", 5, "run each level's conversions in this many rounds of every mode in turn")
 	smoke := flag.Bool("smoke", false, "a seconds-long run: levels 1,2 with 2 conversions each")
 	flag.IntVar(&o.scale, "scale", 0, "instead: leave this many conversions half-finished and measure memory and resuming")
 	flag.IntVar(&o.cacheSize, "cache", 0, "with -scale: the worker's sticky workflow cache size (0: the SDK's default)")

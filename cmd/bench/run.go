@@ -75,41 +75,18 @@ func run(ctx context.Context, o options, out io.Writer) (err error) {
 	}
 	var results []result
 	for li, level := range o.levels {
-		for _, mode := range o.modes {
-			rec := &recorder{}
-			cpuBefore, err := s.cpu.read()
-			if err != nil {
-				return err
-			}
-			start := time.Now()
-			var wg sync.WaitGroup
-			for u := range level {
-				user := s.data.Users[u]
-				first := li*perLevel + max(0, slices.Index(converting, mode))*o.conversions
-				opps := s.opportunitiesOf(user.ID)[first : first+o.conversions]
-				wg.Go(func() {
-					for _, opp := range opps {
-						rec.done(s.convert(ctx, mode, user, opp, speakers[user.ID], rec))
-					}
-				})
-			}
-			wg.Wait()
-			r := rec.result(mode, level, time.Since(start))
-			cpuAfter, err := s.cpu.read()
-			if err != nil {
-				return err
-			}
-			r.cpu = cpuAfter.minus(cpuBefore)
-			fmt.Fprintf(out, "  %-17s %3d users: p50 %s ms, %.1f conversions/s, %d errors\n", mode, level, ms(r.p50), r.perSecond, r.errors)
-			fmt.Fprintf(out, "  %-17s %3d users: CPU ms per step: %s\n", "", level, r.cpu.perStep(r.steps))
-			switch mode {
-			case modeOurs, modeOursSDK, modePoll:
-				fmt.Fprintf(out, "  %-17s %3d users: step p50 (ms):%s\n", "", level, rec.perStep(ourSteps))
-			case modeFloor, modeFloorUpsert:
-				fmt.Fprintf(out, "  %-17s %3d users: step p50 (ms):%s\n", "", level, rec.perStep(floorSteps))
-			}
-			results = append(results, r)
+		rs, err := s.runLevel(ctx, o, li, level, speakers)
+		if err != nil {
+			return err
 		}
+		for _, r := range rs {
+			fmt.Fprintf(out, "  %-17s %3d users: p50 %s ms, %.1f conversions/s, %d errors\n", r.mode, level, ms(r.p50), r.perSecond, r.errors)
+			fmt.Fprintf(out, "  %-17s %3d users: CPU ms per step: %s\n", "", level, r.cpu.perStep(r.steps))
+			if r.stepNames != nil {
+				fmt.Fprintf(out, "  %-17s %3d users: step p50 (ms):%s\n", "", level, r.perStep)
+			}
+		}
+		results = append(results, rs...)
 	}
 	printTable(out, results)
 	for _, r := range results {
@@ -118,6 +95,59 @@ func run(ctx context.Context, o options, out io.Writer) (err error) {
 		}
 	}
 	return nil
+}
+
+// runLevel runs every mode with level simulated users, each converting
+// o.conversions times, in rounds: each round runs every mode in turn for a
+// share of the conversions, starting one mode later than the round before.
+// The dev server slows down a little as its tables fill, and the first mode
+// after another pays for the switch; rounds spread both over all modes
+// instead of charging them to the last one or the first.
+func (s *stack) runLevel(ctx context.Context, o options, li, level int, speakers map[string]*httpUser) ([]result, error) {
+	perLevel := len(converting) * o.conversions
+	rounds := max(1, min(o.rounds, o.conversions))
+	recs := make([]recorder, len(o.modes))
+	took := make([]time.Duration, len(o.modes))
+	cpu := make([]cpuUse, len(o.modes))
+	for round := range rounds {
+		from, to := round*o.conversions/rounds, (round+1)*o.conversions/rounds
+		for i := range o.modes {
+			m := (i + round) % len(o.modes)
+			mode, rec := o.modes[m], &recs[m]
+			before, err := s.cpu.read()
+			if err != nil {
+				return nil, err
+			}
+			start := time.Now()
+			var wg sync.WaitGroup
+			for u := range level {
+				user := s.data.Users[u]
+				first := li*perLevel + max(0, slices.Index(converting, mode))*o.conversions
+				opps := s.opportunitiesOf(user.ID)[first+from : first+to]
+				wg.Go(func() {
+					for _, opp := range opps {
+						rec.done(s.convert(ctx, mode, user, opp, speakers[user.ID], rec))
+					}
+				})
+			}
+			wg.Wait()
+			took[m] += time.Since(start)
+			after, err := s.cpu.read()
+			if err != nil {
+				return nil, err
+			}
+			cpu[m] = cpu[m].plus(after.minus(before))
+		}
+	}
+	results := make([]result, len(o.modes))
+	for m, mode := range o.modes {
+		results[m] = recs[m].result(mode, level, took[m])
+		results[m].cpu = cpu[m]
+		if names := stepsOf(mode); names != nil {
+			results[m].stepNames, results[m].perStep = names, recs[m].perStep(names)
+		}
+	}
+	return results, nil
 }
 
 // convert runs one conversion of the mode as user, of opp where the mode

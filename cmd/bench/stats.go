@@ -74,6 +74,8 @@ type result struct {
 	firstErr    error
 	steps       int    // steps measured
 	cpu         cpuUse // CPU spent by each party during the mode
+	stepNames   []string
+	perStep     string // the p50 of each of stepNames
 }
 
 func (r *recorder) result(mode string, users int, took time.Duration) result {
@@ -88,6 +90,17 @@ func (r *recorder) result(mode string, users int, took time.Duration) result {
 		conversions: r.conversions, errors: r.errors, firstErr: r.firstErr,
 		steps: len(s),
 	}
+}
+
+// stepsOf names a mode's steps for the per-step p50s, if it names them.
+func stepsOf(mode string) []string {
+	switch mode {
+	case modeOurs, modeOursSDK, modePoll:
+		return ourSteps
+	case modeFloor, modeFloorUpsert:
+		return floorSteps
+	}
+	return nil
 }
 
 func percentile(sorted []time.Duration, p int) time.Duration {
