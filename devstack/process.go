@@ -1,6 +1,7 @@
 package devstack
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -121,7 +122,32 @@ func logTail(path string) string {
 	if strings.TrimSpace(text) == "" {
 		return ""
 	}
-	return fmt.Sprintf("\nlast lines of %s:\n\t%s", path, text)
+	return panicOf(path) + fmt.Sprintf("\nlast lines of %s:\n\t%s", path, text)
+}
+
+// panicOf returns the start of a Go panic in the log at path, or "": the
+// panic's message and first frames, which the tail of a long stack leaves out.
+func panicOf(path string) string {
+	const maxLines = 8
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	var lines []string
+	for sc.Scan() && len(lines) < maxLines {
+		line := sc.Text()
+		if lines == nil && !strings.HasPrefix(line, "panic: ") && !strings.HasPrefix(line, "fatal error: ") {
+			continue
+		}
+		lines = append(lines, line)
+	}
+	if lines == nil {
+		return ""
+	}
+	return fmt.Sprintf("\nthe crash in %s:\n\t%s", path, strings.Join(lines, "\n\t"))
 }
 
 func (c *child) pid() int { return c.cmd.Process.Pid }
