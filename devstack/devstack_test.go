@@ -1,11 +1,13 @@
 package devstack
 
 import (
+	"bytes"
 	"context"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -274,5 +276,35 @@ func TestDynamicConfigReadsTheQueuesOftenUnlessTold(t *testing.T) {
 	got = dynamicConfig(map[string]string{"history.transferProcessorMaxPollRPS": "20", "limit.maxIDLength": "100"})
 	if got["history.transferProcessorMaxPollRPS"] != "20" || got["limit.maxIDLength"] != "100" || got["history.timerProcessorMaxPollRPS"] != "1000" {
 		t.Errorf("dynamicConfig with settings = %v", got)
+	}
+}
+
+// A dev server that dies while it starts is started once more: here a
+// wrapper of the CLI crashes the first time it runs, as the dev server once
+// did in CI, and the second start comes up. The crash is logged, quoted.
+func TestTemporalStartsAgainAfterACrashAtStart(t *testing.T) {
+	ctx := t.Context()
+	binary, err := TemporalBinary(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	crashed := filepath.Join(dir, "crashed")
+	wrapper := filepath.Join(dir, "temporal")
+	script := "#!/bin/sh\nif [ ! -e " + crashed + " ]; then touch " + crashed + "; echo 'panic: boom' >&2; exit 2; fi\nexec " + binary + " \"$@\"\n"
+	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var logged bytes.Buffer
+	tp, err := StartTemporal(ctx, TemporalOptions{Binary: wrapper, UIPort: -1, Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tp.Stop(context.Background()) })
+	if _, err := os.Stat(crashed); err != nil {
+		t.Fatalf("the first start did not run the wrapper: %v", err)
+	}
+	if !strings.Contains(logged.String(), "starting it again") || !strings.Contains(logged.String(), "panic: boom") {
+		t.Errorf("the crash is not logged with its panic:\n%s", logged.String())
 	}
 }

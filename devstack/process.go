@@ -60,12 +60,15 @@ func startChild(name string, cmd *exec.Cmd, logPath string, cred *syscall.Creden
 	return c, nil
 }
 
+// errExited is what exitError wraps.
+var errExited = errors.New("exited")
+
 // exitError returns a non-nil error, quoting the log, if the process has
 // already exited.
 func (c *child) exitError() error {
 	select {
 	case <-c.done:
-		return fmt.Errorf("%s exited (%v)%s", c.name, c.err, logTail(c.logPath))
+		return fmt.Errorf("%s %w (%v)%s", c.name, errExited, c.err, logTail(c.logPath))
 	default:
 		return nil
 	}

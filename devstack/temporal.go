@@ -2,6 +2,7 @@ package devstack
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -90,7 +91,17 @@ func dynamicConfig(set map[string]string) map[string]string {
 // DBFile+".log", or to a temporary file when the server runs in memory.
 // ctx bounds the start only; the server runs until Stop.
 func StartTemporal(ctx context.Context, opts TemporalOptions) (*Temporal, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
 	t, err := startTemporal(ctx, opts)
+	if errors.Is(err, errExited) && opts.Port == 0 {
+		// The dev server has been seen to die while it built itself (a
+		// panic under temporal.NewServer, once in a CI run of many); started
+		// again, on fresh ports, it came up.
+		opts.Logger.Warn("Temporal dev server died while starting; starting it again", "error", err)
+		t, err = startTemporal(ctx, opts)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("start Temporal: %w", err)
 	}
