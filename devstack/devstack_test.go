@@ -265,13 +265,17 @@ func testLogger(t *testing.T) *slog.Logger {
 }
 
 // The dev server reads its single shard's queues more often than a
-// cluster's shards do by default; settings the caller gives win.
-func TestDynamicConfigReadsTheQueuesOftenUnlessTold(t *testing.T) {
+// cluster's shards do by default, and writes each task queue's tasks to one
+// partition; settings the caller gives win.
+func TestDynamicConfigSuitsOneProcessUnlessTold(t *testing.T) {
 	got := dynamicConfig(nil)
 	for _, key := range []string{"history.transferProcessorMaxPollRPS", "history.timerProcessorMaxPollRPS", "history.visibilityProcessorMaxPollRPS"} {
 		if got[key] != "1000" {
 			t.Errorf("%s = %q, want 1000", key, got[key])
 		}
+	}
+	if got["matching.numTaskqueueWritePartitions"] != "1" || got["matching.numTaskqueueReadPartitions"] != "" {
+		t.Errorf("task queue partitions: %v; want one written, the default read", got)
 	}
 	got = dynamicConfig(map[string]string{"history.transferProcessorMaxPollRPS": "20", "limit.maxIDLength": "100"})
 	if got["history.transferProcessorMaxPollRPS"] != "20" || got["limit.maxIDLength"] != "100" || got["history.timerProcessorMaxPollRPS"] != "1000" {

@@ -62,26 +62,39 @@ type Temporal struct {
 	tempLog bool // the log is a temporary file, removed by Stop
 }
 
-// queueReadsPerSecond are the dev server's settings that differ from the
-// Temporal server's defaults, for its single history shard. Each shard
-// reads its queues of internal tasks at most 20 times a second by default
-// (history.*ProcessorMaxPollRPS), which a cluster of hundreds of shards
-// never notices; with one shard for everything, a new workflow's first
-// workflow task and every signal's, which go out through the transfer
-// queue, waited about 25 ms for its next read once the first few dozen
-// workflows had used up the burst, and visibility writes about 30 ms.
-func queueReadsPerSecond() map[string]string {
+// devServerSettings are the dev server's settings that differ from the
+// Temporal server's defaults, which suit a cluster rather than one process
+// with one history shard.
+//
+// Queue reads: each shard reads its queues of internal tasks at most 20
+// times a second by default (history.*ProcessorMaxPollRPS), which a
+// cluster of hundreds of shards never notices; with one shard for
+// everything, a new workflow's first workflow task and every signal's,
+// which go out through the transfer queue, waited about 25 ms for its next
+// read once the first few dozen workflows had used up the burst, and
+// visibility writes about 30 ms.
+//
+// One write partition: a task queue has four partitions by default, to
+// spread its matching over hosts. A task written to a partition where no
+// poll waits must be forwarded to one where a poll does, and now and then
+// that took two seconds: a new workflow's first workflow task scheduled and
+// started 2.0 s later, in most benchmark runs at 8 users, none in eight
+// with one partition. Tasks are written to one partition; polls still read
+// all four, so that tasks an earlier run of the same data file left in the
+// others are still taken (fewer read partitions would strand them).
+func devServerSettings() map[string]string {
 	return map[string]string{
 		"history.transferProcessorMaxPollRPS":   "1000",
 		"history.timerProcessorMaxPollRPS":      "1000",
 		"history.visibilityProcessorMaxPollRPS": "1000",
+		"matching.numTaskqueueWritePartitions":  "1",
 	}
 }
 
-// dynamicConfig is the dev server's settings: queueReadsPerSecond, and
+// dynamicConfig is the dev server's settings: devServerSettings, and
 // those the caller sets, which win.
 func dynamicConfig(set map[string]string) map[string]string {
-	out := queueReadsPerSecond()
+	out := devServerSettings()
 	maps.Copy(out, set)
 	return out
 }
