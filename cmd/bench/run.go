@@ -24,7 +24,7 @@ func run(ctx context.Context, o options, out io.Writer) (err error) {
 	users := slices.Max(o.levels)
 	// Each converting mode has opportunities of its own at each level, and
 	// one more to warm up with.
-	perLevel := len(converting) * o.conversions
+	perLevel := o.opportunitiesPerLevel()
 	s, err := startStack(ctx, benchData(users, perLevel*len(o.levels)+len(converting)), o)
 	if err != nil {
 		return err
@@ -61,7 +61,7 @@ func run(ctx context.Context, o options, out io.Writer) (err error) {
 	warm := s.data.Users[0]
 	warmOpps := s.opportunitiesOf(warm.ID)[perLevel*len(o.levels):]
 	for _, mode := range o.modes {
-		opp := warmOpps[max(0, slices.Index(converting, mode))]
+		opp := warmOpps[slot(mode)]
 		if err := s.convert(ctx, mode, warm, opp, speakers[warm.ID], &recorder{}); err != nil {
 			return fmt.Errorf("warm up %s: %w", mode, err)
 		}
@@ -104,7 +104,6 @@ func run(ctx context.Context, o options, out io.Writer) (err error) {
 // after another pays for the switch; rounds spread both over all modes
 // instead of charging them to the last one or the first.
 func (s *stack) runLevel(ctx context.Context, o options, li, level int, speakers map[string]*httpUser) ([]result, error) {
-	perLevel := len(converting) * o.conversions
 	rounds := max(1, min(o.rounds, o.conversions))
 	recs := make([]recorder, len(o.modes))
 	took := make([]time.Duration, len(o.modes))
@@ -122,7 +121,7 @@ func (s *stack) runLevel(ctx context.Context, o options, li, level int, speakers
 			var wg sync.WaitGroup
 			for u := range level {
 				user := s.data.Users[u]
-				first := li*perLevel + max(0, slices.Index(converting, mode))*o.conversions
+				first := li*o.opportunitiesPerLevel() + slot(mode)*o.conversions
 				opps := s.opportunitiesOf(user.ID)[first+from : first+to]
 				wg.Go(func() {
 					for _, opp := range opps {
@@ -149,6 +148,14 @@ func (s *stack) runLevel(ctx context.Context, o options, li, level int, speakers
 	}
 	return results, nil
 }
+
+// opportunitiesPerLevel is how many opportunities each user needs per
+// level: o.conversions for each converting mode.
+func (o options) opportunitiesPerLevel() int { return len(converting) * o.conversions }
+
+// slot is the place of mode's opportunities among the converting modes';
+// a mode that converts none gets the first, and leaves it alone.
+func slot(mode string) int { return max(0, slices.Index(converting, mode)) }
 
 // convert runs one conversion of the mode as user, of opp where the mode
 // converts an opportunity; hu is the user speaking to the API.
