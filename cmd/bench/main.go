@@ -2,9 +2,9 @@
 // run on one machine: (a) the floor, a minimal workflow answering the same
 // number of Updates straight through the SDK client; (b) the same
 // conversion's steps as signals, each followed by polling a query until the
-// state shows it; (c) ours, whole conversions through the HTTP API with JWT, PostgreSQL and the
-// real workflow, ending with the order saved and the close prompt answered.
-// BENCHMARKS.md gives the method and the figures.
+// state shows it; (c) ours, whole conversions through the HTTP API with JWT,
+// PostgreSQL and the real workflow, ending with the order saved and the
+// close prompt answered. BENCHMARKS.md gives the method and the figures.
 //
 //	go run ./cmd/bench                      levels 1, 8, 32
 //	go run ./cmd/bench -smoke               a few seconds, as CI runs it
