@@ -2,6 +2,7 @@ package crm
 
 import (
 	"context"
+	"fmt"
 	"sync"
 
 	"github.com/crmconvert/crmconvert/conversion"
@@ -25,9 +26,9 @@ func (s *Store) ConversionSnapshot(ctx context.Context, orgID, oppID, userID str
 	case err != nil:
 		return nil, err
 	case customErr != nil:
-		return nil, customErr
+		return nil, fmt.Errorf("read custom fields: %w", customErr)
 	case rememberErr != nil:
-		return nil, rememberErr
+		return nil, fmt.Errorf("read remembered mapping: %w", rememberErr)
 	}
 	snap.Opportunity = opp
 	return &snap, nil

@@ -304,9 +304,9 @@ func (c *conv) save(ctx workflow.Context) error {
 // the API read it to check the opportunity and name the run, instead of
 // reading it again in a local activity (a marker less per start, and the
 // opportunity and its items read once instead of twice), and remembers the
-// mapping locally first. (That local write was
-// once withdrawn for a minute-long stall of new conversions at 32 starts at
-// once; the stall was the SDK's default pollers, see worker.Pollers.)
+// mapping locally first. (That local write was once withdrawn for a
+// minute-long stall of new conversions at 32 starts at once; the stall was
+// the SDK's default pollers, see worker.Pollers.)
 const versionLeanHistory = "lean-history"
 
 // The versions of versionLeanHistory.

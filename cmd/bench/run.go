@@ -82,8 +82,8 @@ func run(ctx context.Context, o options, out io.Writer) (err error) {
 		for _, r := range rs {
 			fmt.Fprintf(out, "  %-17s %3d users: p50 %s ms, %.1f conversions/s, %d errors\n", r.mode, level, ms(r.p50), r.perSecond, r.errors)
 			fmt.Fprintf(out, "  %-17s %3d users: CPU ms per step: %s\n", "", level, r.cpu.perStep(r.steps))
-			if r.stepNames != nil {
-				fmt.Fprintf(out, "  %-17s %3d users: step p50 (ms):%s\n", "", level, r.perStep)
+			if r.stepP50s != "" {
+				fmt.Fprintf(out, "  %-17s %3d users: step p50 (ms):%s\n", "", level, r.stepP50s)
 			}
 		}
 		results = append(results, rs...)
@@ -143,7 +143,7 @@ func (s *stack) runLevel(ctx context.Context, o options, li, level int, speakers
 		results[m] = recs[m].result(mode, level, took[m])
 		results[m].cpu = cpu[m]
 		if names := stepsOf(mode); names != nil {
-			results[m].stepNames, results[m].perStep = names, recs[m].perStep(names)
+			results[m].stepP50s = recs[m].perStep(names)
 		}
 	}
 	return results, nil

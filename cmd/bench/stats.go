@@ -74,8 +74,7 @@ type result struct {
 	firstErr    error
 	steps       int    // steps measured
 	cpu         cpuUse // CPU spent by each party during the mode
-	stepNames   []string
-	perStep     string // the p50 of each of stepNames
+	stepP50s    string // each named step's p50, for the modes that name their steps
 }
 
 func (r *recorder) result(mode string, users int, took time.Duration) result {
